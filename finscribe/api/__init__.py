@@ -1,0 +1,1 @@
+"""REST API on Litestar (service tier)."""

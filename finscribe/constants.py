@@ -1,0 +1,24 @@
+"""Project-wide constants: names, stages, defaults that more than one component shares."""
+
+from typing import Final, Literal
+
+SCHEMA_VERSION: Final = "1"
+
+#: Resolution at which page images are rasterised and page coordinates are expressed.
+DEFAULT_DPI: Final = 200
+#: PDF user-space units per inch.
+PDF_POINTS_PER_INCH: Final = 72
+
+PageSource = Literal["text_layer", "ocr"]
+
+#: Pipeline stages in execution order, with the progress (0-100) reached when each ends.
+STAGES: Final[tuple[tuple[str, int], ...]] = (
+    ("ingest", 10),
+    ("text", 60),
+    ("layout", 70),
+    ("fields", 85),
+    ("validate", 90),
+    ("store", 100),
+)
+
+ENV_PREFIX: Final = "FINSCRIBE_"

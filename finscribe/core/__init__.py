@@ -1,0 +1,1 @@
+"""The shared core: the document model, ingest, text, layout, extraction and validation."""

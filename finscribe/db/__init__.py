@@ -1,0 +1,1 @@
+"""Database adapter: SQLAlchemy async models, sessions and repositories."""

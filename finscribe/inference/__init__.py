@@ -1,0 +1,1 @@
+"""Inference adapters: OCR engines (in-process onnxruntime, NVIDIA Triton) behind one Protocol."""

@@ -1,0 +1,25 @@
+"""Plain result types of an OCR engine (no dependency on the core document model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OcrWord:
+    """A word inside a recognised line: text, axis-aligned box in page pixels, confidence."""
+
+    text: str
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """One detected and recognised text line in page pixels of the image given to the engine."""
+
+    text: str
+    confidence: float
+    #: Four corner points (clockwise from top-left) of the detected region.
+    polygon: tuple[tuple[float, float], ...]
+    words: tuple[OcrWord, ...]

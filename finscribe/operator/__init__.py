@@ -1,0 +1,1 @@
+"""Kopf operator reconciling DocumentJob resources (Kubernetes tier)."""

@@ -1,0 +1,1 @@
+"""Queue adapter: one small interface over arq on Redis."""

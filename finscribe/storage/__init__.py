@@ -1,0 +1,1 @@
+"""Storage adapter: one interface over local filesystem and S3."""

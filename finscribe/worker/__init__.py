@@ -1,0 +1,1 @@
+"""arq workers running the document pipeline (service tier)."""
