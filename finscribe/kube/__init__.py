@@ -1,0 +1,1 @@
+"""Kubernetes adapter: a small async client for DocumentJob resources."""
