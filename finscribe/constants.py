@@ -22,3 +22,11 @@ STAGES: Final[tuple[tuple[str, int], ...]] = (
 )
 
 ENV_PREFIX: Final = "FINSCRIBE_"
+
+#: File names inside one OCR model folder (models/<model>/), as `make models` writes them.
+OCR_DET_FILE: Final = "det.onnx"
+OCR_REC_FILE: Final = "rec.onnx"
+OCR_CLS_FILE: Final = "cls.onnx"
+OCR_DICT_FILE: Final = "dict.txt"
+#: Input height of every PaddleOCR recognition model.
+OCR_REC_HEIGHT: Final = 48
