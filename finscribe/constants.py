@@ -30,3 +30,17 @@ OCR_CLS_FILE: Final = "cls.onnx"
 OCR_DICT_FILE: Final = "dict.txt"
 #: Input height of every PaddleOCR recognition model.
 OCR_REC_HEIGHT: Final = 48
+
+#: Job lifecycle states (the `jobs.status` column, API bodies, DocumentJob phases).
+JobStatus = Literal["queued", "processing", "completed", "failed", "cancelled"]
+JOB_STATUSES: Final[tuple[str, ...]] = ("queued", "processing", "completed", "failed", "cancelled")
+#: States a job never leaves.
+FINISHED_JOB_STATUSES: Final[frozenset[str]] = frozenset({"completed", "failed", "cancelled"})
+
+#: API key roles, from most to least privileged.
+Role = Literal["admin", "submitter", "reviewer", "viewer"]
+ROLES: Final[tuple[str, ...]] = ("admin", "submitter", "reviewer", "viewer")
+
+#: The arq queue (a Redis sorted set) and the worker function that processes one job.
+QUEUE_NAME: Final = "arq:queue"
+PROCESS_JOB_FUNCTION: Final = "process_job"

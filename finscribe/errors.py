@@ -97,3 +97,43 @@ class ConfigurationError(FinscribeError):
 
 class ModelNotFoundError(ConfigurationError):
     code = "MODEL_NOT_FOUND"
+
+
+# --- lookups, conflicts, auth ------------------------------------------------------------
+
+
+class NotFoundError(FinscribeError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class JobNotFoundError(NotFoundError):
+    code = "JOB_NOT_FOUND"
+
+
+class ResultNotFoundError(NotFoundError):
+    code = "RESULT_NOT_FOUND"
+
+
+class ObjectNotFoundError(NotFoundError):
+    code = "OBJECT_NOT_FOUND"
+
+
+class ConflictError(FinscribeError):
+    code = "CONFLICT"
+    http_status = 409
+
+
+class JobNotCancellableError(ConflictError):
+    code = "JOB_NOT_CANCELLABLE"
+
+
+class JobStateError(ConflictError):
+    """A worker-side transition that the job's current state does not allow."""
+
+    code = "JOB_STATE_CONFLICT"
+
+
+class AuthenticationError(FinscribeError):
+    code = "UNAUTHORIZED"
+    http_status = 401
