@@ -57,5 +57,6 @@ def test_sensitive_values_never_logged(json_lines: list[dict[str, object]]) -> N
 
 def test_stdlib_records_go_through_the_same_renderer(json_lines: list[dict[str, object]]) -> None:
     stdlib = [line for line in json_lines if line.get("logger") == "uvicorn.error"]
-    assert stdlib and stdlib[0]["level"] == "warning"
+    assert stdlib
+    assert stdlib[0]["level"] == "warning"
     assert logs.REDACTED in str(stdlib[0]["event"])
