@@ -247,6 +247,45 @@ class WorkerSettings(BaseSettings):
     shutdown_grace_s: float = Field(default=30.0, ge=0)
     poll_delay_s: float = Field(default=0.5, gt=0)
     keep_result_s: float = Field(default=3600.0, ge=0)
+    metrics_port: int = Field(
+        default=9100, ge=0, le=65535, description="the worker's /metrics port; 0 = none"
+    )
+
+
+class ApiSettings(BaseSettings):
+    """The REST API server: where it listens, how many processes, list and batch limits."""
+
+    model_config = _section("API_")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
+    max_batch_files: int = Field(default=20, ge=1)
+    default_page_size: int = Field(default=50, ge=1)
+    max_page_size: int = Field(default=200, ge=1)
+    upload_chunk_kb: int = Field(default=64, ge=4, description="streamed upload chunk size")
+
+
+class AuthSettings(BaseSettings):
+    """API authentication: bearer API keys; switched off only explicitly (the local stack)."""
+
+    model_config = _section("AUTH_")
+
+    enabled: bool = True
+    default_tenant: str = Field(
+        default="default", description="the tenant every request acts as when auth is off"
+    )
+
+
+class WebhookSettings(BaseSettings):
+    """Job-finished webhooks: attempts, backoff and timeout per try."""
+
+    model_config = _section("WEBHOOK_")
+
+    attempts: int = Field(default=5, ge=1)
+    backoff_s: float = Field(default=1.0, ge=0)
+    max_backoff_s: float = Field(default=30.0, ge=0)
+    timeout_s: float = Field(default=10.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -261,6 +300,9 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
 
 
 def load_settings() -> Settings:
