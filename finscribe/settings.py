@@ -8,6 +8,7 @@ Invalid values fail at start with a message naming the variable.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -288,6 +289,24 @@ class WebhookSettings(BaseSettings):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class ValidationSettings(BaseSettings):
+    """Tolerances of the arithmetic checks and when a document needs a human review."""
+
+    model_config = _section("VALIDATION_")
+
+    amount_tolerance: Decimal = Field(
+        default=Decimal("0.01"), ge=0, description="absolute slack on money checks"
+    )
+    relative_tolerance: Decimal = Field(
+        default=Decimal("0.0005"), ge=0, description="relative slack on money checks"
+    )
+    review_confidence: float = Field(
+        default=0.5, ge=0, le=1, description="a required field below this needs review"
+    )
+    max_future_days: int = Field(default=180, ge=0, description="dates later than this fail")
+    min_year: int = Field(default=1990, ge=1900, description="dates earlier than this fail")
+
+
 class Settings(BaseSettings):
     """The root of the tree: one section per concern, each with its own prefix."""
 
@@ -296,6 +315,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
