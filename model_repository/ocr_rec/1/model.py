@@ -1,0 +1,65 @@
+"""Triton Python-backend model: PaddleOCR text recognition, model.onnx run by onnxruntime (CPU)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import triton_python_backend_utils as pb_utils
+
+
+def load_session(args: dict) -> ort.InferenceSession:
+    """An onnxruntime session for 1/model.onnx with the thread count from the config."""
+    config = json.loads(args["model_config"])
+    params = {k: v["string_value"] for k, v in config.get("parameters", {}).items()}
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = int(params.get("intra_op_threads", "0"))
+    options.inter_op_num_threads = 1
+    path = Path(args["model_repository"]) / args["model_version"] / "model.onnx"
+    if not path.is_file():
+        raise pb_utils.TritonModelException(
+            f"{path} is missing: run `make triton-repo` (python -m finscribe.inference.triton_repo)"
+        )
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def run_grouped(session: ort.InferenceSession, arrays: list) -> list:
+    """Run each distinct input shape as one batch (never re-padding); outputs in request order."""
+    groups: dict = {}
+    for i, array in enumerate(arrays):
+        groups.setdefault(array.shape[1:], []).append(i)
+    name = session.get_inputs()[0].name
+    results: list = [None] * len(arrays)
+    for members in groups.values():
+        batch = np.concatenate([arrays[i] for i in members]) if len(members) > 1 else arrays[members[0]]
+        out = session.run(None, {name: batch})[0]
+        start = 0
+        for i in members:
+            n = arrays[i].shape[0]
+            results[i] = out[start : start + n]
+            start += n
+    return results
+
+
+class TritonPythonModel:
+    def initialize(self, args: dict) -> None:
+        self.session = load_session(args)
+
+    def execute(self, requests: list) -> list:
+        arrays = [pb_utils.get_input_tensor_by_name(r, "x").as_numpy() for r in requests]
+        try:
+            probs = run_grouped(self.session, arrays)
+        except Exception as exc:  # one bad batch fails its requests, not the server
+            error = pb_utils.TritonError(f"recognition failed: {exc}")
+            return [pb_utils.InferenceResponse(output_tensors=[], error=error) for _ in requests]
+        responses = []
+        for p in probs:
+            # Greedy CTC needs only the best class and its probability per time step.
+            indices = p.argmax(axis=2).astype(np.int32)
+            scores = p.max(axis=2).astype(np.float32)
+            responses.append(
+                pb_utils.InferenceResponse(
+                    output_tensors=[pb_utils.Tensor("indices", indices), pb_utils.Tensor("scores", scores)]
+                )
+            )
+        return responses
