@@ -1,0 +1,67 @@
+"""Validation: arithmetic, date, currency and identifier checks on an extracted document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from finscribe.core.validation.rules import (
+    ARITHMETIC_CODES,
+    REQUIRED_FIELDS,
+    Context,
+    Issue,
+    run_rules,
+)
+from finscribe.settings import ValidationSettings
+
+__all__ = [
+    "ARITHMETIC_CODES",
+    "REQUIRED_FIELDS",
+    "Context",
+    "Issue",
+    "needs_review",
+    "validate",
+]
+
+
+def validate(
+    document: Mapping[str, Any],
+    settings: ValidationSettings | None = None,
+    *,
+    today: date | None = None,
+    tax_rates: Iterable[Decimal] = (),
+    currencies: Iterable[str] = (),
+    paid: Decimal | None = None,
+    discount: Decimal | None = None,
+) -> dict[str, Any]:
+    """The ``validation`` object of a schema-v1 document: ``{"valid": bool, "issues": [...]}``."""
+    ctx = Context(
+        document=document,
+        settings=settings or ValidationSettings(),
+        today=today or date.today(),
+        tax_rates=list(tax_rates),
+        currencies=set(currencies),
+        paid=paid,
+        discount=discount,
+    )
+    issues = run_rules(ctx)
+    return {
+        "valid": not any(i.severity == "error" for i in issues),
+        "issues": [i.to_dict() for i in issues],
+    }
+
+
+def needs_review(
+    document: Mapping[str, Any], validation: Mapping[str, Any], settings: ValidationSettings
+) -> bool:
+    """True when validation found an error or a required field is less sure than the threshold."""
+    if not validation.get("valid", False):
+        return True
+    fields = document.get("fields", {})
+    required = REQUIRED_FIELDS.get(str(document.get("document_type", "unknown")), ())
+    return any(
+        name in fields and float(fields[name].get("confidence", 0)) < settings.review_confidence
+        for name in required
+    )

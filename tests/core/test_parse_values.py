@@ -1,0 +1,187 @@
+"""Property and example tests of the amount, date and identifier parsers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from finscribe.core.extraction.amounts import format_decimal, parse_amount, parse_money
+from finscribe.core.extraction.dates import parse_date
+from finscribe.core.validation.ids import is_valid_iban, is_valid_tax_id
+
+cents = st.integers(min_value=-(10**9), max_value=10**9)
+
+
+def _group(n: int, sep: str) -> str:
+    s = str(n)
+    parts = []
+    while len(s) > 3:
+        parts.insert(0, s[-3:])
+        s = s[:-3]
+    parts.insert(0, s)
+    return sep.join(parts)
+
+
+@pytest.mark.parametrize(
+    ("thousands", "decimal"),
+    [(",", "."), (".", ","), (" ", ","), ("\u00a0", ","), ("'", "."), ("", "."), ("", ",")],
+)
+@given(value=cents, symbol=st.sampled_from(["", "€", "$", "£", "EUR ", " EUR", " CHF"]))
+def test_amount_round_trips_in_every_notation(
+    thousands: str, decimal: str, value: int, symbol: str
+) -> None:
+    expected = Decimal(value) / 100
+    body = _group(abs(value) // 100, thousands) + decimal + f"{abs(value) % 100:02d}"
+    text = ("-" if value < 0 else "") + body
+    text = text + symbol if symbol.startswith(" ") else symbol + text
+    money = parse_money(text)
+    assert money is not None, text
+    assert money.amount == expected
+    assert format_decimal(money.amount) == format_decimal(expected)
+
+
+@given(value=st.integers(min_value=0, max_value=10**7))
+def test_parentheses_and_trailing_minus_are_negative(value: int) -> None:
+    body = f"{value // 100}.{value % 100:02d}"
+    assert parse_amount(f"({body})") == -Decimal(body)
+    assert parse_amount(f"{body}-") == -Decimal(body)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "currency"),
+    [
+        ("1,234.56", "1234.56", None),
+        ("1.234,56 €", "1234.56", "EUR"),
+        ("1 234,56", "1234.56", None),
+        ("CHF 1'234.50", "1234.50", "CHF"),
+        ("$ -5.00", "-5.00", "USD"),
+        ("1,5", "1.5", None),
+    ],
+)
+def test_amount_examples(text: str, expected: str, currency: str | None) -> None:
+    money = parse_money(text)
+    assert money is not None
+    assert money.amount == Decimal(expected)
+    assert money.currency == currency
+
+
+@pytest.mark.parametrize("text", ["INV-2024", "1.2.3", "12,34,567.00", "abc", "", "€", "1,23,4"])
+def test_not_amounts(text: str) -> None:
+    assert parse_amount(text) is None
+
+
+def test_lone_separator_with_three_digits_follows_the_locale() -> None:
+    assert parse_amount("1.234") == Decimal(1234)
+    assert parse_amount("1.234", decimal_comma=False) == Decimal("1.234")
+    assert parse_amount("1,234", decimal_comma=True) == Decimal("1.234")
+
+
+dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2069, 12, 31))
+
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"],
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+           "September", "Oktober", "November", "Dezember"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"],
+    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"],
+    "it": ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+           "settembre", "ottobre", "novembre", "dicembre"],
+}  # fmt: skip
+
+
+@given(d=dates, sep=st.sampled_from(["/", ".", "-"]))
+def test_numeric_dates_in_each_order(d: date, sep: str) -> None:
+    assert parse_date(f"{d.day:02d}{sep}{d.month:02d}{sep}{d.year}", "DMY") == d
+    assert parse_date(f"{d.month:02d}{sep}{d.day:02d}{sep}{d.year}", "MDY") == d
+    assert parse_date(f"{d.year}-{d.month:02d}-{d.day:02d}") == d
+    assert parse_date(f"{d.day}{sep}{d.month}{sep}{d.year % 100:02d}", "DMY") == d
+
+
+@given(d=dates)
+def test_unambiguous_numeric_dates_ignore_the_locale(d: date) -> None:
+    text = f"{d.day:02d}/{d.month:02d}/{d.year}"
+    if d.day > 12:
+        assert parse_date(text, "MDY") == d
+
+
+@given(d=dates, lang=st.sampled_from(sorted(MONTHS)), short=st.booleans())
+def test_month_names_in_six_languages(d: date, lang: str, short: bool) -> None:
+    name = MONTHS[lang][d.month - 1]
+    if short and lang == "en":
+        name = name[:3]
+    forms = {
+        "en": [f"{name} {d.day}, {d.year}", f"{d.day} {name} {d.year}"],
+        "fr": [f"{d.day} {name} {d.year}"],
+        "de": [f"{d.day}. {name} {d.year}"],
+        "es": [f"{d.day} de {name} de {d.year}"],
+        "nl": [f"{d.day} {name} {d.year}"],
+        "it": [f"{d.day} {name} {d.year}"],
+    }[lang]
+    for text in forms:
+        assert parse_date(text) == d, text
+
+
+@pytest.mark.parametrize("text", ["31/02/2024", "13/13/2024", "2024-13-01", "hello", "12/2024"])
+def test_not_dates(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def _iban(country: str, bban: str) -> str:
+    digits = "".join(str(int(c, 36)) for c in bban + country + "00")
+    check = 98 - int(digits) % 97
+    return f"{country}{check:02d}{bban}"
+
+
+@given(account=st.integers(min_value=0, max_value=10**18 - 1), flip=st.integers(0, 17))
+def test_iban_mod97(account: int, flip: int) -> None:
+    iban = _iban("DE", f"37040044{account % 10**10:010d}")
+    assert is_valid_iban(iban)
+    spaced = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+    assert is_valid_iban(spaced)
+    pos = 4 + flip % (len(iban) - 4)
+    broken = iban[:pos] + str((int(iban[pos]) + 1) % 10) + iban[pos + 1 :]
+    assert not is_valid_iban(broken)
+
+
+@given(body=st.integers(min_value=10**7, max_value=10**8 - 1))
+def test_german_vat_check_digit(body: int) -> None:
+    from stdnum.de import vat
+
+    s = str(body)
+    # the ISO 7064 Mod 11,10 check digit, computed independently of the validator
+    product = 10
+    for ch in s:
+        total = (int(ch) + product) % 10 or 10
+        product = (2 * total) % 11
+    check = (11 - product) % 10
+    number = f"DE{s}{check}"
+    assert vat.is_valid(number[2:]) == (s[0] != "0")
+    if s[0] != "0":
+        assert is_valid_tax_id(number) is True
+        assert is_valid_tax_id(f"DE{s}{(check + 1) % 10}") is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FR40303265045", True),
+        ("FR 40 303 265 045", True),
+        ("DE136695976", True),
+        ("DE136695977", False),
+        ("GB980780684", True),
+        ("CHE-116.281.710 MWST", True),
+        ("NL004495445B01", True),
+        ("12-3456789", None),
+    ],
+)
+def test_tax_ids(text: str, expected: bool | None) -> None:
+    assert is_valid_tax_id(text) is expected

@@ -1,0 +1,150 @@
+"""Each validation rule with a document that fails it and one that passes it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from finscribe.core.validation import needs_review, validate
+from finscribe.settings import ValidationSettings
+
+TODAY = date(2026, 11, 23)
+
+
+def doc(
+    fields: dict[str, str], lines: list[dict[str, str]] | None = None, kind: str = "invoice"
+) -> dict[str, Any]:
+    base = {
+        "invoice_number": "INV-1",
+        "invoice_date": "2026-10-01",
+        "vendor_name": "ACME GmbH",
+        "total": "120.00",
+    }
+    base.update(fields)
+    return {
+        "schema_version": "1",
+        "document_type": kind,
+        "language": "en",
+        "pages": [],
+        "fields": {
+            k: {"value": v, "confidence": 0.9, "page": 1, "bbox": [0, 0, 1, 1], "text": v}
+            for k, v in base.items()
+            if v != ""
+        },
+        "line_items": lines or [],
+    }
+
+
+def codes(document: dict[str, Any], **kw: Any) -> list[str]:
+    return [i["code"] for i in validate(document, today=TODAY, **kw)["issues"]]
+
+
+LINES_OK = [
+    {"description": "a", "quantity": "2", "unit_price": "25.00", "amount": "50.00"},
+    {"description": "b", "quantity": "1", "unit_price": "50.00", "amount": "50.00"},
+]
+for _line in LINES_OK:
+    _line["tax_rate"] = "20"
+GOOD = {"subtotal": "100.00", "total_tax": "20.00", "total": "120.00"}
+
+
+def test_clean_document_is_valid() -> None:
+    result = validate(doc(GOOD, LINES_OK), today=TODAY)
+    assert result == {"valid": True, "issues": []}
+
+
+@pytest.mark.parametrize(
+    ("code", "fields", "lines", "kw"),
+    [
+        ("LINE_AMOUNT_MISMATCH", GOOD, [{**LINES_OK[0], "amount": "60.00"}, LINES_OK[1]], {}),
+        ("LINES_SUBTOTAL_MISMATCH", {**GOOD, "subtotal": "90.00", "total": "108.00",
+                                     "total_tax": "18.00"}, LINES_OK, {}),
+        ("TOTAL_MISMATCH", {**GOOD, "total": "130.00"}, [], {}),
+        ("TAX_RATE_MISMATCH", {**GOOD, "total_tax": "19.00", "total": "119.00"}, LINES_OK, {}),
+        ("TAX_RATE_MISMATCH", {**GOOD, "total_tax": "19.00", "total": "119.00"}, [],
+         {"tax_rates": [Decimal(20)]}),
+        ("AMOUNT_DUE_MISMATCH", {**GOOD, "amount_due": "150.00"}, [], {}),
+        ("AMOUNT_DUE_MISMATCH", {**GOOD, "amount_due": "80.00"}, [], {"paid": Decimal(20)}),
+        ("DUE_BEFORE_ISSUE", {"due_date": "2026-09-01"}, [], {}),
+        ("DATE_IMPLAUSIBLE", {"invoice_date": "2031-01-01"}, [], {}),
+        ("DATE_IMPLAUSIBLE", {"invoice_date": "1970-01-01"}, [], {}),
+        ("CURRENCY_INCONSISTENT", {"currency": "EUR"}, [], {"currencies": ["EUR", "USD"]}),
+        ("INVALID_TAX_ID", {"vendor_tax_id": "DE136695977"}, [], {}),
+        ("INVALID_IBAN", {"vendor_iban": "DE89 3704 0044 0532 0130 01"}, [], {}),
+        ("MISSING_REQUIRED_FIELD", {"invoice_number": ""}, [], {}),
+    ],
+)  # fmt: skip
+def test_rule_fails_on_a_bad_document(
+    code: str, fields: dict[str, str], lines: list[dict[str, str]], kw: dict[str, Any]
+) -> None:
+    document = doc(fields, lines)
+    found = codes(document, **kw)
+    assert code in found
+    result = validate(document, today=TODAY, **kw)
+    issue = next(i for i in result["issues"] if i["code"] == code)
+    assert issue["fields"]
+    assert issue["message"]
+    assert issue["severity"] in ("error", "warning")
+
+
+@pytest.mark.parametrize(
+    ("code", "fields", "lines", "kw"),
+    [
+        ("LINE_AMOUNT_MISMATCH", GOOD, LINES_OK, {}),
+        ("LINES_SUBTOTAL_MISMATCH", GOOD, LINES_OK, {}),
+        ("TOTAL_MISMATCH", GOOD, [], {}),
+        ("TOTAL_MISMATCH", {**GOOD, "total": "110.00"}, [], {"discount": Decimal(10)}),
+        ("TAX_RATE_MISMATCH", GOOD, LINES_OK, {"tax_rates": [Decimal(20)]}),
+        ("AMOUNT_DUE_MISMATCH", {**GOOD, "amount_due": "120.00"}, [], {}),
+        ("AMOUNT_DUE_MISMATCH", {**GOOD, "amount_due": "100.00"}, [], {"paid": Decimal(20)}),
+        ("DUE_BEFORE_ISSUE", {"due_date": "2026-10-31"}, [], {}),
+        ("DATE_IMPLAUSIBLE", {"invoice_date": "2026-12-01"}, [], {}),
+        ("CURRENCY_INCONSISTENT", {"currency": "EUR"}, [], {"currencies": ["EUR"]}),
+        ("INVALID_TAX_ID", {"vendor_tax_id": "DE136695976"}, [], {}),
+        ("INVALID_IBAN", {"vendor_iban": "DE89 3704 0044 0532 0130 00"}, [], {}),
+        ("MISSING_REQUIRED_FIELD", {}, [], {}),
+    ],
+)  # fmt: skip
+def test_rule_passes_on_a_good_document(
+    code: str, fields: dict[str, str], lines: list[dict[str, str]], kw: dict[str, Any]
+) -> None:
+    assert code not in codes(doc(fields, lines), **kw)
+
+
+def test_credit_note_with_negative_amounts_is_consistent() -> None:
+    lines = [{"description": "x", "quantity": "1", "unit_price": "-100.00", "amount": "-100.00"}]
+    fields = {"subtotal": "-100.00", "total_tax": "-20.00", "total": "-120.00"}
+    assert codes(doc(fields, lines, kind="credit_note")) == []
+
+
+def test_receipt_requires_no_invoice_number() -> None:
+    assert codes(doc({"invoice_number": ""}, kind="receipt")) == []
+
+
+def test_tolerance_is_a_setting() -> None:
+    document = doc({**GOOD, "total": "120.10"})
+    assert "TOTAL_MISMATCH" in codes(document)
+    loose = ValidationSettings(amount_tolerance=Decimal("0.05"))
+    assert validate(document, loose, today=TODAY)["valid"]
+
+
+def test_needs_review_on_error_or_low_confidence() -> None:
+    settings = ValidationSettings(review_confidence=0.6)
+    good = doc(GOOD)
+    assert not needs_review(good, validate(good, today=TODAY), settings)
+    bad = doc({**GOOD, "total": "130.00"})
+    assert needs_review(bad, validate(bad, today=TODAY), settings)
+    unsure = doc(GOOD)
+    unsure["fields"]["total"]["confidence"] = 0.3
+    assert needs_review(unsure, validate(unsure, today=TODAY), settings)
+
+
+def test_settings_read_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINSCRIBE_VALIDATION_REVIEW_CONFIDENCE", "0.8")
+    monkeypatch.setenv("FINSCRIBE_VALIDATION_AMOUNT_TOLERANCE", "0.02")
+    s = ValidationSettings()
+    assert s.review_confidence == 0.8
+    assert s.amount_tolerance == Decimal("0.02")
