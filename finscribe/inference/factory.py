@@ -1,0 +1,45 @@
+"""Build the configured OCR engine from the OCR settings."""
+
+from __future__ import annotations
+
+from finscribe.errors import ConfigurationError
+from finscribe.inference.charset import load_charset
+from finscribe.inference.det import DetParams
+from finscribe.inference.engine import PipelineEngine
+from finscribe.inference.onnx_runner import OnnxRunner, model_folder
+from finscribe.inference.pipeline import PipelineParams
+from finscribe.inference.protocol import OcrEngine
+from finscribe.settings import OcrSettings
+
+
+def pipeline_params(settings: OcrSettings) -> PipelineParams:
+    """The pre/post-processing parameters every runner shares."""
+    return PipelineParams(
+        det=DetParams(
+            limit_side=settings.det_limit_side,
+            threshold=settings.det_threshold,
+            box_threshold=settings.det_box_threshold,
+            unclip_ratio=settings.det_unclip_ratio,
+        ),
+        rec_batch_size=settings.rec_batch_size,
+    )
+
+
+def create_engine(settings: OcrSettings) -> OcrEngine:
+    """The in-process onnxruntime engine for ``settings.engine == "onnx"``.
+
+    Raises ModelNotFoundError (with the folder and the fix) when the model files are
+    missing. Loading takes about a second: build one engine per process and share it.
+    """
+    if settings.engine == "triton":
+        from finscribe.inference.triton_engine import create_triton_engine
+
+        return create_triton_engine(settings, pipeline_params(settings))
+    if settings.engine != "onnx":
+        raise ConfigurationError(
+            f"OCR engine {settings.engine!r} is not available from finscribe.inference.factory"
+        )
+    folder = model_folder(settings.model_dir, settings.model)
+    runner = OnnxRunner(folder, threads=settings.threads)
+    charset = load_charset(folder)
+    return PipelineEngine(f"onnx:{settings.model}", runner, charset, pipeline_params(settings))

@@ -1,0 +1,216 @@
+"""The OCR pipeline shared by every model runner: pages in, positioned lines and words out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from finscribe.inference import ctc, det, orientation, rec, words
+from finscribe.inference.geometry import (
+    Crop,
+    Image,
+    Quad,
+    crop_quad,
+    reading_order,
+    rotate_image,
+    rotate_points,
+)
+from finscribe.inference.runner import ModelRunner
+from finscribe.inference.types import OcrLine, OcrWord
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineParams:
+    det: det.DetParams = field(default_factory=det.DetParams)
+    rec_batch_size: int = 16
+    #: Drop lines whose mean character probability is below this.
+    min_line_confidence: float = 0.3
+    detect_rotation: bool = True
+
+
+@dataclass(slots=True)
+class _Page:
+    image: Image  # upright (after ``rotation``)
+    rotation: int = 0
+    quads: list[Quad] = field(default_factory=list)
+    crops: list[Crop] = field(default_factory=list)
+    skew: float = 0.0
+
+
+@dataclass(slots=True)
+class Timings:
+    """Seconds spent per stage over the engine's life (for benchmarks and metrics)."""
+
+    det: float = 0.0
+    rec: float = 0.0
+    other: float = 0.0
+    pages: int = 0
+    lines: int = 0
+
+
+class OcrPipeline:
+    """Detection, orientation, cropping, recognition, CTC decoding, words, reading order.
+
+    Coordinates: every polygon and word box of a returned :class:`OcrLine` is in pixels
+    of the *upright* page, i.e. the given image turned clockwise by ``OcrLine.rotation``
+    degrees (0, 90, 180 or 270; the same for all lines of a page). For an upright page that
+    is the image as given. :func:`finscribe.inference.geometry.rotate_points` with
+    ``-rotation`` maps back to the given image. Slight skew is not undone in coordinates:
+    polygons follow the skewed lines; word boxes are axis-aligned around them.
+    """
+
+    def __init__(self, runner: ModelRunner, charset: Sequence[str], params: PipelineParams) -> None:
+        self.runner = runner
+        self.charset = list(charset)
+        self.params = params
+        self.timings = Timings()
+
+    async def read_pages(self, images: Sequence[Image]) -> list[list[OcrLine]]:
+        pages = [await self._detect_page(_as_rgb(img)) for img in images]
+        crops = [c for p in pages for c in p.crops]
+        decoded_all = await self._recognise(crops)
+        results: list[list[OcrLine]] = []
+        pos = 0
+        for page in pages:
+            n = len(page.crops)
+            decoded = decoded_all[pos : pos + n]
+            pos += n
+            if self.params.detect_rotation and n and _needs_flip_probe(decoded):
+                decoded = await self._maybe_flip(page, decoded)
+            t0 = time.perf_counter()
+            results.append(self._assemble(page, decoded))
+            self.timings.other += time.perf_counter() - t0
+        self.timings.pages += len(pages)
+        return results
+
+    async def _detect(self, image: Image) -> list[Quad]:
+        t0 = time.perf_counter()
+        det_in = det.prepare(image, self.params.det.limit_side)
+        prob = await self.runner.run_det(det_in.tensor)
+        t1 = time.perf_counter()
+        quads = det.boxes_from_map(
+            prob[0, 0], det_in, self.params.det, image.shape[1], image.shape[0]
+        )
+        self.timings.det += t1 - t0
+        self.timings.other += time.perf_counter() - t1
+        return quads
+
+    async def _detect_page(self, image: Image) -> _Page:
+        page = _Page(image=image)
+        page.quads = await self._detect(image)
+        if self.params.detect_rotation and orientation.looks_sideways(page.quads):
+            page.rotation = 90
+            page.image = rotate_image(image, 90)
+            page.quads = await self._detect(page.image)
+        t0 = time.perf_counter()
+        page.skew = orientation.skew_angle(page.quads)
+        order = reading_order(page.quads, page.skew)
+        page.quads = [page.quads[i] for i in order]
+        page.crops = [crop_quad(page.image, q) for q in page.quads]
+        self.timings.other += time.perf_counter() - t0
+        return page
+
+    async def _recognise(self, crops: Sequence[Crop]) -> list[tuple[ctc.Decoded, int, int]]:
+        """Decoded text per crop, with the crop's resized and padded input widths."""
+        out: list[tuple[ctc.Decoded, int, int] | None] = [None] * len(crops)
+        images = [c.image for c in crops]
+        for indices in rec.plan_batches(images, self.params.rec_batch_size):
+            t0 = time.perf_counter()
+            batch = rec.prepare_batch(images, indices)
+            probs = await self.runner.run_rec(batch.tensor)
+            t1 = time.perf_counter()
+            padded = batch.tensor.shape[3]
+            steps = probs.shape[1]
+            for row, (i, width) in enumerate(zip(batch.indices, batch.widths, strict=True)):
+                valid = int(np.ceil(width / padded * steps)) + 1
+                out[i] = (ctc.decode(probs[row], self.charset, valid), width, padded)
+            self.timings.rec += t1 - t0
+            self.timings.other += time.perf_counter() - t1
+        self.timings.lines += len(crops)
+        return [o for o in out if o is not None]
+
+    async def _maybe_flip(
+        self, page: _Page, decoded: list[tuple[ctc.Decoded, int, int]]
+    ) -> list[tuple[ctc.Decoded, int, int]]:
+        probe = orientation.probe_lines(page.quads)
+        flipped = [
+            Crop(
+                image=np.ascontiguousarray(page.crops[i].image[::-1, ::-1]),
+                to_page=page.crops[i].to_page,
+            )
+            for i in probe
+        ]
+        flipped_dec = await self._recognise(flipped)
+        as_is = float(np.mean([_score(decoded[i][0]) for i in probe]))
+        upside = float(np.mean([_score(d[0]) for d in flipped_dec]))
+        if upside <= as_is:
+            return decoded
+        h, w = page.image.shape[:2]
+        page.rotation = (page.rotation + 180) % 360
+        page.image = rotate_image(page.image, 180)
+        page.quads = [_flip_quad(q, w, h) for q in page.quads]
+        order = reading_order(page.quads, page.skew)
+        page.quads = [page.quads[i] for i in order]
+        page.crops = [crop_quad(page.image, q) for q in page.quads]
+        return await self._recognise(page.crops)
+
+    def _assemble(
+        self, page: _Page, decoded: Sequence[tuple[ctc.Decoded, int, int]]
+    ) -> list[OcrLine]:
+        lines: list[OcrLine] = []
+        for quad, crop, (dec, width, padded) in zip(page.quads, page.crops, decoded, strict=True):
+            if not dec.chars or dec.confidence < self.params.min_line_confidence:
+                continue
+            spans = words.split_words(dec, crop, width, padded)
+            if not spans:
+                continue
+            h = crop.image.shape[0]
+            out_words = []
+            for span in spans:
+                pts = crop.page_points([[span.x0, 0], [span.x1, 0], [span.x1, h], [span.x0, h]])
+                box = (
+                    float(pts[:, 0].min()),
+                    float(pts[:, 1].min()),
+                    float(pts[:, 0].max()),
+                    float(pts[:, 1].max()),
+                )
+                out_words.append(OcrWord(text=span.text, box=box, confidence=span.confidence))
+            lines.append(
+                OcrLine(
+                    text=" ".join(w.text for w in out_words),
+                    confidence=dec.confidence,
+                    polygon=tuple((float(x), float(y)) for x, y in quad),
+                    words=tuple(out_words),
+                    rotation=page.rotation,
+                )
+            )
+        return lines
+
+
+def _score(d: ctc.Decoded) -> float:
+    """How sure the recogniser is of a reading: mean probability, weighted by length."""
+    if not d.chars:
+        return 0.0
+    return d.confidence * min(1.0, len(d.chars) / 4)
+
+
+def _needs_flip_probe(decoded: Sequence[tuple[ctc.Decoded, int, int]]) -> bool:
+    confs = [d.confidence for d, _, _ in decoded if d.chars]
+    return not confs or float(np.mean(confs)) < orientation.UPRIGHT_CONFIDENCE
+
+
+def _flip_quad(q: Quad, w: int, h: int) -> Quad:
+    from finscribe.inference.geometry import order_quad
+
+    return order_quad(rotate_points(q, 180, w, h))
+
+
+def _as_rgb(image: Image) -> Image:
+    if image.ndim == 2:
+        return np.ascontiguousarray(np.repeat(image[:, :, None], 3, axis=2))
+    if image.shape[2] == 4:
+        return np.ascontiguousarray(image[:, :, :3])
+    return np.ascontiguousarray(image)
