@@ -122,7 +122,10 @@ class LocalTriton:
         output = subprocess.DEVNULL if self.log_path is None else self.log_path.open("wb")
         self._log = output
         self._process = subprocess.Popen(
-            self.command(home), env=env, stdout=output, stderr=subprocess.STDOUT,
+            self.command(home),
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.wait_ready(timeout_s)
@@ -137,7 +140,8 @@ class LocalTriton:
                     f"{self.repo} (log: {self.log_path or 'not kept'})"
                 )
             try:
-                with urllib.request.urlopen(f"{self.http_url}/v2/health/ready", timeout=1) as r:
+                url = f"{self.http_url}/v2/health/ready"  # http://127.0.0.1 only
+                with urllib.request.urlopen(url, timeout=1) as r:  # noqa: S310
                     if r.status == 200:
                         return
             except (urllib.error.URLError, OSError):
@@ -166,23 +170,34 @@ class LocalTriton:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--repo", type=Path, default=Path("model_repository"))
     parser.add_argument("--grpc-port", type=int, default=8001)
     parser.add_argument("--http-port", type=int, default=8000)
     parser.add_argument("--metrics-port", type=int, default=8002)
     args = parser.parse_args(argv)
     server = LocalTriton(
-        args.repo, http_port=args.http_port, grpc_port=args.grpc_port, metrics_port=args.metrics_port
+        args.repo,
+        http_port=args.http_port,
+        grpc_port=args.grpc_port,
+        metrics_port=args.metrics_port,
     )
     with server:
-        print(f"tritonserver ready: grpc {server.grpc_url}, metrics {server.metrics_url}; Ctrl-C stops")
+        print(
+            f"tritonserver ready: grpc {server.grpc_url}, "
+            f"metrics {server.metrics_url}; Ctrl-C stops"
+        )
         with contextlib.suppress(KeyboardInterrupt):
             while server._process is not None and server._process.poll() is None:
                 time.sleep(1)

@@ -42,15 +42,15 @@ def build_repo(repo: Path, model_folder: Path, *, copy: bool = False) -> list[Pa
             continue
         source = (model_folder / source_name).resolve()
         if not source.is_file():
-            raise ModelNotFoundError(
-                f"{model_folder} lacks {source_name}: run `make models` first"
-            )
+            raise ModelNotFoundError(f"{model_folder} lacks {source_name}: run `make models` first")
         target = repo / name / MODEL_VERSION / "model.onnx"
         target.parent.mkdir(parents=True, exist_ok=True)
         _place(source, target, copy=copy)
         placed.append(target)
     if not placed:
-        raise ModelNotFoundError(f"{repo} has no OCR model folders ({', '.join(TRITON_MODEL_FILES)})")
+        raise ModelNotFoundError(
+            f"{repo} has no OCR model folders ({', '.join(TRITON_MODEL_FILES)})"
+        )
     (repo / MARKER_FILE).write_text(f"{model_folder.name}\n", encoding="utf-8")
     return placed
 
@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> None:
     from finscribe.settings import OcrSettings
 
     defaults = OcrSettings()
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("repos", nargs="*", type=Path, default=[Path("model_repository")])
     parser.add_argument("--model", default=defaults.model, help="OCR model (FINSCRIBE_OCR_MODEL)")
     parser.add_argument("--model-dir", type=Path, default=defaults.model_dir)
