@@ -104,6 +104,26 @@ HTTP_LATENCY = Histogram(
     buckets=_HTTP_BUCKETS,
 )
 
+# --- inference (worker side, per model request) ---------------------------------------------
+
+INFERENCE_LATENCY = Histogram(
+    "finscribe_inference_latency_seconds",
+    "Time of one model inference request as the worker sees it (Triton round trip)",
+    ["model"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+INFERENCE_BATCH_SIZE = Histogram(
+    "finscribe_inference_batch_size",
+    "Inputs (pages or text lines) sent in one model inference request",
+    ["model"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+INFERENCE_RETRIES = Counter(
+    "finscribe_inference_retries_total",
+    "Model inference calls retried after a transient failure",
+    ["model"],
+)
+
 
 def render_latest() -> tuple[bytes, str]:
     """The metrics in Prometheus text format, and its content type.

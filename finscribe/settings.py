@@ -91,6 +91,22 @@ class LogSettings(BaseSettings):
     json_format: bool = Field(default=True, validation_alias=AliasChoices("FINSCRIBE_LOG_JSON"))
 
 
+class TritonSettings(BaseSettings):
+    """The NVIDIA Triton server that runs the OCR models when ``FINSCRIBE_OCR_ENGINE=triton``."""
+
+    model_config = _section("TRITON_")
+
+    url: str = Field(default="127.0.0.1:8001", description="gRPC host:port of tritonserver")
+    det_model: str = "ocr_det"
+    rec_model: str = "ocr_rec"
+    model_version: str = Field(default="", description="empty = the server's latest")
+    timeout_s: float = Field(default=30.0, gt=0, description="per inference request")
+    ready_timeout_s: float = Field(default=5.0, gt=0, description="per readiness call")
+    retries: int = Field(default=3, ge=0, description="retries of a failed call")
+    backoff_s: float = Field(default=0.5, ge=0, description="first retry delay, doubled each time")
+    backoff_max_s: float = Field(default=5.0, ge=0)
+
+
 class DatabaseSettings(BaseSettings):
     """The database: an embedded SQLite file by default, PostgreSQL (asyncpg) in production."""
 
@@ -315,6 +331,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    triton: TritonSettings = Field(default_factory=TritonSettings)
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
