@@ -1,1 +1,1 @@
-"""Database adapter: SQLAlchemy async models, sessions and repositories."""
+"""Database adapter: SQLAlchemy async models, engine and repositories (PostgreSQL or SQLite)."""

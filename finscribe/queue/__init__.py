@@ -1,1 +1,1 @@
-"""Queue adapter: one small interface over arq on Redis."""
+"""Queue adapter: a small job-queue Protocol and its arq (Redis) implementation."""

@@ -1,1 +1,1 @@
-"""Storage adapter: one interface over local filesystem and S3."""
+"""Object storage adapter: one Protocol, a local filesystem and an S3 (aioboto3) backend."""

@@ -1,0 +1,104 @@
+"""The async engine and session factory, with connection faults turned into typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, exc, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from finscribe.errors import DatabaseUnavailableError
+from finscribe.settings import DatabaseSettings
+
+#: Errors that mean "the database is not reachable right now", not "the query is wrong".
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.DisconnectionError,
+    exc.TimeoutError,
+    OSError,
+    TimeoutError,
+)
+
+
+def make_engine(settings: DatabaseSettings) -> AsyncEngine:
+    """An engine for the configured URL (SQLite: creates the file's folder, enables FKs)."""
+    url = make_url(settings.url)
+    kwargs: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": True}
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": settings.statement_timeout_s}
+    else:
+        kwargs.update(
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_timeout=settings.pool_timeout_s,
+            connect_args={
+                "timeout": settings.connect_timeout_s,
+                "command_timeout": settings.statement_timeout_s,
+                "server_settings": {
+                    "statement_timeout": str(int(settings.statement_timeout_s * 1000))
+                },
+            },
+        )
+    engine = create_async_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        _sqlite_pragmas(engine)
+    return engine
+
+
+def _sqlite_pragmas(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+class Database:
+    """One engine and its session factory; `session()` is a unit of work (commit or rollback)."""
+
+    def __init__(self, settings: DatabaseSettings, engine: AsyncEngine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A transaction: committed on success, rolled back on error.
+
+        Raises DatabaseUnavailableError when the database cannot be reached.
+        """
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        except CONNECTION_ERRORS as err:
+            raise DatabaseUnavailableError(f"database unavailable: {type(err).__name__}") from err
+
+    async def check(self) -> None:
+        """Readiness: one round trip, DatabaseUnavailableError if it fails."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except CONNECTION_ERRORS as err:
+            raise DatabaseUnavailableError(f"database unavailable: {type(err).__name__}") from err
+
+    async def close(self) -> None:
+        await self.engine.dispose()
