@@ -1,0 +1,42 @@
+"""The `finscribe` command: one argparse parser with a subcommand per module in SUBCOMMANDS."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import TypeAlias
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+#: Modules that each expose ``register(subparsers: Subparsers) -> None``; the parser they add
+#: sets ``handler=<function(args) -> int>`` with ``set_defaults``. Add a subcommand by adding
+#: its module here, one per line.
+SUBCOMMANDS: tuple[str, ...] = ("finscribe.cli.scan",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="finscribe",
+        description="Financial documents (invoices, receipts, credit notes) to checked data.",
+    )
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
