@@ -137,3 +137,37 @@ class JobStateError(ConflictError):
 class AuthenticationError(FinscribeError):
     code = "UNAUTHORIZED"
     http_status = 401
+
+
+# --- Kubernetes (the kube client and the DocumentJob operator) ------------------------------
+
+
+class KubernetesUnavailableError(TransientError):
+    code = "KUBERNETES_UNAVAILABLE"
+
+
+class KubernetesApiError(FinscribeError):
+    """The Kubernetes API refused a request (RBAC, validation): retrying will not help."""
+
+    code = "KUBERNETES_API_ERROR"
+    http_status = 502
+
+
+class DocumentJobNotFoundError(NotFoundError):
+    code = "DOCUMENTJOB_NOT_FOUND"
+
+
+class SourceNotAllowedError(InputError):
+    """A DocumentJob source the operator refuses (host not allow-listed, another tenant's key)."""
+
+    code = "SOURCE_NOT_ALLOWED"
+
+
+class SourceUnavailableError(TransientError):
+    """A DocumentJob source that could not be fetched now (network, remote store)."""
+
+    code = "SOURCE_UNAVAILABLE"
+
+
+class SourceNotFoundError(InputError):
+    code = "SOURCE_NOT_FOUND"

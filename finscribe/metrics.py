@@ -145,3 +145,26 @@ def start_metrics_server(port: int, addr: str = "0.0.0.0") -> None:  # noqa: S10
     from prometheus_client import start_http_server
 
     start_http_server(port, addr=addr)
+
+
+# --- operator (DocumentJob reconciliation) --------------------------------------------------
+
+OPERATOR_RECONCILES = Counter(
+    "finscribe_operator_reconcile_total",
+    "DocumentJob reconcile steps, by handler (create, sync, delete, ttl) and outcome",
+    ["handler", "outcome"],
+)
+OPERATOR_RECONCILE_LATENCY = Histogram(
+    "finscribe_operator_reconcile_seconds",
+    "Time of one DocumentJob reconcile step, by handler",
+    ["handler"],
+    buckets=_HTTP_BUCKETS,
+)
+OPERATOR_DOCUMENTJOBS = Gauge(
+    "finscribe_operator_documentjobs",
+    "DocumentJobs this operator tracks, by phase",
+    ["phase"],
+)
+OPERATOR_LEADER = Gauge(
+    "finscribe_operator_leader", "1 while this operator replica holds the Lease, else 0"
+)

@@ -281,6 +281,14 @@ class ApiSettings(BaseSettings):
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=200, ge=1)
     upload_chunk_kb: int = Field(default=64, ge=4, description="streamed upload chunk size")
+    submit_mode: Literal["direct", "kubernetes"] = Field(
+        default="direct",
+        description="direct: the API enqueues; kubernetes: the API creates a DocumentJob",
+    )
+    kube_namespace_template: str = Field(
+        default="{tenant}",
+        description="the namespace of a tenant's DocumentJobs ({tenant} = the tenant's name)",
+    )
 
 
 class AuthSettings(BaseSettings):
@@ -323,6 +331,56 @@ class ValidationSettings(BaseSettings):
     min_year: int = Field(default=1990, ge=1900, description="dates earlier than this fail")
 
 
+class OperatorSettings(BaseSettings):
+    """The DocumentJob operator (Kopf): watched namespaces, sources, timing, leader election."""
+
+    model_config = _section("OPERATOR_")
+
+    namespaces: str = Field(default="", description="comma-separated; empty = all namespaces")
+    url_allowed_hosts: str = Field(
+        default="", description="comma-separated hosts (host or host:port) spec.source.url may use"
+    )
+    url_max_mb: float = Field(default=50.0, gt=0)
+    url_timeout_s: float = Field(default=30.0, gt=0)
+    sync_interval_s: float = Field(default=5.0, gt=0, description="status refresh from the DB")
+    metrics_port: int = Field(default=9090, ge=0, le=65535, description="0 = none")
+    health_port: int = Field(default=8080, ge=0, le=65535, description="0 = none")
+    lease_name: str = "finscribe-operator"
+    lease_namespace: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("FINSCRIBE_OPERATOR_LEASE_NAMESPACE", "POD_NAMESPACE"),
+    )
+    lease_duration_s: float = Field(default=15.0, gt=0)
+    lease_renew_s: float = Field(default=5.0, gt=0)
+    identity: str | None = Field(
+        default=None, validation_alias=AliasChoices("FINSCRIBE_OPERATOR_IDENTITY", "POD_NAME")
+    )
+    watch_server_timeout_s: int = Field(default=300, ge=1)
+    watch_client_timeout_s: float = Field(default=330.0, gt=0)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    namespace_tenants: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON {namespace: tenant name}; other namespaces: tenant name = namespace",
+    )
+    create_tenants: bool = Field(default=True, description="create a missing namespace tenant")
+
+    @staticmethod
+    def _split(value: str) -> list[str]:
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+    @property
+    def namespace_list(self) -> list[str]:
+        return self._split(self.namespaces)
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        return [h.lower() for h in self._split(self.url_allowed_hosts)]
+
+    @property
+    def url_max_bytes(self) -> int:
+        return int(self.url_max_mb * 1024 * 1024)
+
+
 class Settings(BaseSettings):
     """The root of the tree: one section per concern, each with its own prefix."""
 
@@ -340,6 +398,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    operator: OperatorSettings = Field(default_factory=OperatorSettings)
 
 
 def load_settings() -> Settings:
