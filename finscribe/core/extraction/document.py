@@ -1,0 +1,404 @@
+"""From positioned text to the schema-v1 document: layout, candidates, scoring, selection."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from finscribe.constants import SCHEMA_VERSION
+from finscribe.core.extraction import detect
+from finscribe.core.extraction.amounts import format_decimal
+from finscribe.core.extraction.candidates import (
+    DATE_FIELDS,
+    MONEY_FIELDS,
+    Candidate,
+    DocFacts,
+    generate,
+    parse_rate,
+)
+from finscribe.core.extraction.items import line_items
+from finscribe.core.extraction.labels import LabelMap, map_labels
+from finscribe.core.extraction.parties import Party, PartyLine, find_customer, find_vendor
+from finscribe.core.extraction.scorer import Scorer, load_scorer
+from finscribe.core.layout.analysis import Layout, analyze_layout
+from finscribe.core.layout.tables import Table, find_tables
+from finscribe.core.model import BBox, DocumentText
+from finscribe.core.validation import needs_review
+from finscribe.core.validation import validate as run_validation
+from finscribe.core.validation.ids import tax_id_country
+from finscribe.settings import ValidationSettings
+
+#: Below this probability a field's best candidate is not reported (the field is left out).
+MIN_PROBABILITY = 0.5
+_ARITH_BONUS = 2.5
+_LINES_BONUS = 1.0
+_TOP_K = 4
+
+_scorer_cache: dict[str, Scorer] = {}
+
+
+def default_scorer() -> Scorer:
+    """The packaged scorer, loaded once per process."""
+    if "default" not in _scorer_cache:
+        _scorer_cache["default"] = load_scorer()
+    return _scorer_cache["default"]
+
+
+@dataclass(slots=True)
+class Extraction:
+    """What extraction found: the document (without validation) and facts validation reads."""
+
+    document: dict[str, Any]
+    candidates: dict[str, list[Candidate]]
+    layout: Layout
+    tax_rates: list[Decimal] = field(default_factory=list)
+    currencies: set[str] = field(default_factory=set)
+    paid: Decimal | None = None
+
+
+def _field(value: str, confidence: float, page: int, bbox: BBox, text: str) -> dict[str, Any]:
+    return {
+        "value": value,
+        "confidence": round(max(0.0, min(1.0, confidence)), 4),
+        "page": page,
+        "bbox": bbox.to_list(),
+        "text": text,
+    }
+
+
+def _cand_field(c: Candidate) -> dict[str, Any]:
+    value = c.value
+    if c.amount is not None:
+        value = format_decimal(c.amount)
+    return _field(value, c.score * c.ocr_confidence, c.page, c.bbox, c.text)
+
+
+def _span_key(c: Candidate) -> tuple[int, int, int, int]:
+    return (c.page, c.segment.index, c.start, c.end)
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return (
+        a.page == b.page and a.segment.index == b.segment.index and a.start < b.end
+        and b.start < a.end
+    )  # fmt: skip
+
+
+def _log(p: float) -> float:
+    return math.log(min(max(p, 1e-6), 1 - 1e-6))
+
+
+def _choose_money(
+    cands: dict[str, list[Candidate]], lines_sum: Decimal | None
+) -> dict[str, Candidate]:
+    """Pick subtotal, tax and total together, preferring a triple that adds up."""
+    fields = ("subtotal", "total_tax", "total")
+    options: list[list[Candidate | None]] = []
+    for f in fields:
+        top = sorted(cands.get(f, []), key=lambda c: -c.score)[:_TOP_K]
+        options.append([None, *[c for c in top if c.score > 0.02]])
+    best: tuple[float, tuple[Candidate | None, ...]] | None = None
+    for combo in itertools.product(*options):
+        chosen = [c for c in combo if c is not None]
+        if any(_overlaps(a, b) for a, b in itertools.combinations(chosen, 2)):
+            continue
+        util = 0.0
+        for c, opts in zip(combo, options, strict=True):
+            if c is None:
+                top_p = max((o.score for o in opts if o is not None), default=0.0)
+                util += _log(1 - top_p) if top_p > 0.5 else 0.0
+            else:
+                util += _log(c.score) - (_log(1 - c.score) if c.score > 0.5 else 0.0)
+                util += 0.0 if c.score > 0.5 else _log(c.score / 0.5)
+        sub, tax, tot = combo
+        if (
+            sub is not None
+            and tot is not None
+            and sub.amount is not None
+            and tot.amount is not None
+        ):
+            tax_amount = tax.amount if tax is not None and tax.amount is not None else Decimal(0)
+            if abs(sub.amount + tax_amount - tot.amount) <= Decimal("0.011") and (
+                tax is not None or sub.amount == tot.amount
+            ):
+                util += _ARITH_BONUS if tax is not None else 0.5
+        lines_total = sub if sub is not None else tot
+        if lines_total is not None and lines_sum is not None and lines_total.amount == lines_sum:
+            util += _LINES_BONUS
+        if best is None or util > best[0]:
+            best = (util, combo)
+    out: dict[str, Candidate] = {}
+    if best is not None:
+        for f, c in zip(fields, best[1], strict=True):
+            if c is not None:
+                out[f] = c
+    return out
+
+
+def _pick(
+    cands: dict[str, list[Candidate]], fields: tuple[str, ...], used: list[Candidate]
+) -> dict[str, Candidate]:
+    """Greedy: the most probable field first; a span serves one field only."""
+    pool = [(c.score, f, c) for f in fields for c in cands.get(f, []) if c.score >= MIN_PROBABILITY]
+    out: dict[str, Candidate] = {}
+    for _, f, c in sorted(pool, key=lambda t: -t[0]):
+        if f in out or any(_overlaps(c, u) for u in used):
+            continue
+        out[f] = c
+        used.append(c)
+    return out
+
+
+def _party_fields(prefix: str, party: Party | None) -> dict[str, dict[str, Any]]:
+    if party is None or not party.name.text:
+        return {}
+    out = {f"{prefix}_name": _line_field(party.name, 0.85)}
+    if party.address:
+        lines: list[PartyLine] = party.address
+        text = ", ".join(line.text for line in lines)
+        box = BBox.enclosing([line.bbox for line in lines])
+        conf = 0.8 * min(line.confidence for line in lines)
+        out[f"{prefix}_address"] = _field(
+            text, conf, lines[0].page, box, "\n".join(line.text for line in lines)
+        )
+    return out
+
+
+def _line_field(line: PartyLine, p: float) -> dict[str, Any]:
+    return _field(line.text, p * line.confidence, line.page, line.bbox, line.text)
+
+
+def _payment_terms(layout: Layout, lm: LabelMap) -> dict[str, Any] | None:
+    for page in layout.pages:
+        for seg in page.segments:
+            for start, ptr in lm.all_pointers(seg):
+                if ptr.field != "payment_terms" or (lm.hits_in(seg) and start == 0):
+                    continue
+                words = seg.words[start:]
+                text = " ".join(w.text for w in words).strip(" :")
+                if len(text) < 2:
+                    continue
+                box = BBox.enclosing([w.bbox for w in words])
+                conf = 0.8 * min(w.confidence for w in words)
+                return _field(text, conf, seg.page, box, text)
+    return None
+
+
+def _tax_context(chosen: dict[str, Candidate], layout: Layout) -> list[Decimal]:
+    """Rates printed on the row of the chosen tax amount (``VAT 20%``)."""
+    tax = chosen.get("total_tax")
+    if tax is None:
+        return []
+    page = layout.pages[tax.page - 1]
+    rates: list[Decimal] = []
+    row = page.rows[tax.segment.row]
+    for seg in row.segments:
+        for w in seg.words:
+            r = parse_rate(w.text)
+            if r is None and w.text.strip() == "%":
+                continue
+            if r is not None and r not in rates:
+                rates.append(r)
+    return rates
+
+
+def _merge_tax_rows(
+    cands: dict[str, list[Candidate]], chosen: dict[str, Candidate], layout: Layout
+) -> None:
+    """Several labelled tax rows with rates and no tax total: the tax is their sum."""
+    tax = chosen.get("total_tax")
+    if tax is None or tax.features.get("lab_other", 0) > 0:
+        return
+    rows: dict[tuple[int, int], Candidate] = {}
+    for c in cands["total_tax"]:
+        if c.score < MIN_PROBABILITY or c.features.get("in_table"):
+            continue
+        page = layout.pages[c.page - 1]
+        row = page.rows[c.segment.row]
+        if any(parse_rate(w.text) for s in row.segments for w in s.words):
+            key = (c.page, c.segment.row)
+            if key not in rows or c.score > rows[key].score:
+                rows[key] = c
+    if len(rows) < 2 or (tax.page, tax.segment.row) not in rows:
+        return
+    amounts = [c.amount for c in rows.values() if c.amount is not None]
+    total = sum(amounts, Decimal(0))
+    sub, tot = chosen.get("subtotal"), chosen.get("total")
+    if (
+        sub is not None
+        and tot is not None
+        and sub.amount is not None
+        and tot.amount is not None
+        and abs(sub.amount + total - tot.amount) > Decimal("0.011")
+    ):
+        return
+    merged = Candidate(
+        "total_tax",
+        "",
+        " + ".join(c.text for c in rows.values()),
+        tax.page,
+        BBox.enclosing([c.bbox for c in rows.values()]),
+        min(c.ocr_confidence for c in rows.values()),
+        tax.segment,
+        tax.start,
+        tax.end,
+        features=dict(tax.features),
+        amount=total,
+        currency=tax.currency,
+        score=min(c.score for c in rows.values()),
+    )
+    chosen["total_tax"] = merged
+
+
+def extract_fields(
+    doc_text: DocumentText,
+    layout: Layout | None = None,
+    hints: Mapping[str, Any] | None = None,
+    scorer: Scorer | None = None,
+) -> Extraction:
+    """Every field, line item, the language and document type of a document (no validation)."""
+    hints = dict(hints or {})
+    layout = layout or analyze_layout(doc_text)
+    scorer = scorer or default_scorer()
+    lm = map_labels(layout)
+    tables: list[Table] = find_tables(layout)
+    table_segs = {(s.page, s.index) for t in tables for s in (*t.header, *t.body_segments)}
+    language = str(hints.get("language") or detect.detect_language(layout))
+    document_type = str(hints.get("document_type") or detect.detect_document_type(layout, lm))
+    decimal_comma = detect.detect_decimal_comma(layout)
+    printed = detect.printed_currencies(layout)
+    currency = printed.most_common(1)[0][0] if printed else None
+    customer = find_customer(layout, lm)
+    customer_segs = {(s.page, s.index) for s in customer.segments} if customer else set()
+    facts = DocFacts(
+        decimal_comma=decimal_comma,
+        date_order=detect.detect_date_order(layout, language, currency),
+        table_segments=table_segs,
+        customer_segments=customer_segs,
+    )
+    cands = generate(layout, lm, facts)
+    for fname, cs in cands.items():
+        for c, p in zip(cs, scorer.score(fname, cs), strict=True):
+            c.score = p
+    items = line_items(tables, decimal_comma)
+    lines_sum: Decimal | None = None
+    if items and all("amount" in i for i in items):
+        lines_sum = sum((Decimal(i["amount"]) for i in items), Decimal(0))
+    chosen = _choose_money(cands, lines_sum)
+    used = list(chosen.values())
+    amount_due = _pick(cands, ("amount_due",), list(used))
+    for f, c in amount_due.items():
+        chosen[f] = c
+    chosen.update(
+        _pick(
+            cands,
+            (
+                "invoice_date",
+                "due_date",
+                "invoice_number",
+                "purchase_order",
+                "vendor_tax_id",
+                "customer_tax_id",
+                "vendor_iban",
+            ),
+            used,
+        )
+    )
+    _merge_tax_rows(cands, chosen, layout)
+    fields: dict[str, dict[str, Any]] = {}
+    for fname in (*MONEY_FIELDS, *DATE_FIELDS):
+        if fname in chosen:
+            fields[fname] = _cand_field(chosen[fname])
+    for fname in (
+        "invoice_number",
+        "purchase_order",
+        "vendor_tax_id",
+        "customer_tax_id",
+        "vendor_iban",
+    ):
+        if fname in chosen:
+            fields[fname] = _cand_field(chosen[fname])
+    excluded = table_segs | customer_segs | {(c.page, c.segment.index) for c in chosen.values()}
+    vendor = find_vendor(layout, lm, excluded, receipt=document_type == "receipt")
+    fields.update(_party_fields("vendor", vendor))
+    fields.update(_party_fields("customer", customer))
+    terms = _payment_terms(layout, lm)
+    if terms is not None:
+        fields["payment_terms"] = terms
+    # currency: printed with the amounts, else from the vendor's country
+    money_currencies = [c.currency for c in chosen.values() if c.currency]
+    cur = money_currencies[0] if money_currencies else currency
+    if cur is None:
+        country = None
+        for name in ("vendor_iban", "vendor_tax_id"):
+            if name in fields:
+                country = tax_id_country(str(fields[name]["value"]))
+                break
+        cur = detect.currency_from_country(country)
+    if cur is not None:
+        src = next((c for c in chosen.values() if c.currency == cur), None)
+        if src is not None:
+            fields["currency"] = _field(cur, 0.9 * src.ocr_confidence, src.page, src.bbox, src.text)
+        else:
+            fields["currency"] = _field(cur, 0.6, 1, BBox(0, 0, 0, 0), cur)
+    paid = None
+    paid_c = [
+        c
+        for c in cands["amount_due"]
+        if c.features.get("lab_ignore")
+        and any(p.field == "paid" for _, p in lm.all_pointers(c.segment))
+    ]
+    if paid_c:
+        paid = paid_c[0].amount
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "document_type": document_type,
+        "language": language,
+        "pages": [
+            {"number": p.number, "width": p.width, "height": p.height, "source": p.source}
+            for p in doc_text.pages
+        ],
+        "fields": dict(sorted(fields.items())),
+        "line_items": items,
+    }
+    return Extraction(
+        document=document,
+        candidates=cands,
+        layout=layout,
+        tax_rates=_tax_context(chosen, layout),
+        currencies=set(printed),
+        paid=paid,
+    )
+
+
+def validate(extraction: Extraction, settings: ValidationSettings | None = None) -> dict[str, Any]:
+    """The finished document: the extraction plus ``validation`` and ``needs_review``."""
+    settings = settings or ValidationSettings()
+    document = dict(extraction.document)
+    result = run_validation(
+        document,
+        settings,
+        tax_rates=extraction.tax_rates,
+        currencies=extraction.currencies,
+        paid=extraction.paid,
+    )
+    document["validation"] = result
+    document["needs_review"] = needs_review(document, result, settings)
+    return document
+
+
+def build_document(
+    doc_text: DocumentText,
+    hints: Mapping[str, Any] | None = None,
+    *,
+    settings: ValidationSettings | None = None,
+    scorer: Scorer | None = None,
+) -> dict[str, Any]:
+    """The schema-v1 document dict of positioned text: layout, fields, items, validation."""
+    layout = analyze_layout(doc_text)
+    extraction = extract_fields(doc_text, layout, hints, scorer)
+    return validate(extraction, settings)

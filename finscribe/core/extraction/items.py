@@ -1,0 +1,125 @@
+"""Line items from detected tables (wrapped rows joined, tables over several pages merged)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from finscribe.core.extraction.amounts import format_decimal, format_quantity, parse_amount
+from finscribe.core.extraction.candidates import parse_rate
+from finscribe.core.layout.analysis import Segment
+from finscribe.core.layout.tables import Table, TableRow
+from finscribe.core.model import BBox
+
+_QTY_UNIT = re.compile(r"^(-?\d+(?:[.,]\d+)?)\s*([A-Za-zÀ-ÿ.²³/]{1,8})?$")
+_QTY_X_PRICE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*[xX×*@]\s*(.+)$")
+
+
+def _text(segs: list[Segment]) -> str:
+    return " ".join(s.text for s in sorted(segs, key=lambda s: s.bbox.x0))
+
+
+def _money(text: str, decimal_comma: bool | None) -> Decimal | None:
+    return parse_amount(text, decimal_comma) if text else None
+
+
+def _quantity(text: str, decimal_comma: bool | None) -> tuple[Decimal | None, str | None]:
+    m = _QTY_UNIT.match(text.strip())
+    if not m:
+        return None, None
+    num = m.group(1)
+    if "," in num and decimal_comma is not False:
+        num = num.replace(",", ".")
+    elif "," in num:
+        num = num.replace(",", "")
+    try:
+        return Decimal(num), (m.group(2) or None)
+    except ArithmeticError:  # pragma: no cover - the pattern only lets digits through
+        return None, None
+
+
+def _money_str(value: Decimal) -> str:
+    exp = value.as_tuple().exponent
+    places = 2 if not isinstance(exp, int) or exp >= -2 else min(-exp, 4)
+    return format_decimal(value, places)
+
+
+def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[str, Any] | None:
+    cells: dict[str, str] = {}
+    for idx, segs in row.cells.items():
+        role = table.columns[idx].role or f"col{idx}"
+        cells[role] = (cells.get(role, "") + " " + _text(segs)).strip()
+    amount = _money(cells.get("amount", ""), decimal_comma)
+    price = _money(cells.get("unit_price", ""), decimal_comma)
+    if amount is None and price is None:
+        return None
+    item: dict[str, Any] = {}
+    desc = cells.get("description", "")
+    item["description"] = desc
+    qty_text = cells.get("quantity", "")
+    qty, unit = _quantity(qty_text, decimal_comma) if qty_text else (None, None)
+    if qty is not None:
+        item["quantity"] = format_quantity(qty)
+    unit_text = cells.get("unit", "").strip()
+    if unit_text:
+        item["unit"] = unit_text
+    elif unit:
+        item["unit"] = unit
+    if price is not None:
+        item["unit_price"] = _money_str(price)
+    rate_text = cells.get("tax_rate", "")
+    rate = parse_rate(rate_text) if rate_text else None
+    if rate is None and rate_text:
+        value = _money(rate_text.replace("%", "").strip(), decimal_comma)
+        rate = value if value is not None and 0 <= value < 100 else None
+    if rate is not None:
+        item["tax_rate"] = format_quantity(rate)
+    if amount is not None:
+        item["amount"] = format_decimal(amount)
+    elif price is not None and qty is not None:
+        item["amount"] = format_decimal(price * qty)
+    boxes = [s.bbox for s in row.segments]
+    item["confidence"] = round(min(s.confidence for s in row.segments), 4)
+    item["page"] = row.page
+    item["bbox"] = BBox.enclosing(boxes).to_list()
+    return item
+
+
+def line_items(tables: list[Table], decimal_comma: bool | None) -> list[dict[str, Any]]:
+    """The items of every table in order; a row with only text continues the item above."""
+    items: list[dict[str, Any]] = []
+    for table in tables:
+        pending: list[str] = []
+        last_bottom: float | None = None
+        last_page: int | None = None
+        for row in table.rows:
+            item = _row_item(row, table, decimal_comma)
+            top = min(s.bbox.y0 for s in row.segments)
+            font = max(s.font for s in row.segments)
+            if item is None:
+                text = _text(row.segments)
+                close = (
+                    last_bottom is not None
+                    and last_page == row.page
+                    and top - last_bottom < 1.2 * font
+                )
+                if items and close and table.rows.index(row) > 0:
+                    prev = items[-1]
+                    prev["description"] = (prev["description"] + " " + text).strip()
+                    box = BBox(*prev["bbox"]).union(BBox.enclosing([s.bbox for s in row.segments]))
+                    prev["bbox"] = box.to_list()
+                    last_bottom = max(s.bbox.y1 for s in row.segments)
+                else:
+                    pending.append(text)
+                continue
+            if pending:
+                item["description"] = (" ".join(pending) + " " + item["description"]).strip()
+                pending = []
+            items.append(item)
+            last_bottom = max(s.bbox.y1 for s in row.segments)
+            last_page = row.page
+    for item in items:
+        if not item["description"]:
+            del item["description"]
+    return items

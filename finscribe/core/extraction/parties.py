@@ -1,0 +1,150 @@
+"""Vendor (issuer) and customer blocks: name and address lines from stacked segments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from finscribe.core.extraction.amounts import parse_amount
+from finscribe.core.extraction.dates import parse_date
+from finscribe.core.extraction.labels import LabelMap
+from finscribe.core.layout.analysis import Layout, PageLayout, Segment
+from finscribe.core.model import BBox
+
+_CONTACT = re.compile(
+    r"@|https?:|www\.|\.(com|fr|de|es|nl|it|be|ch|at|ie|co\.uk|eu)\b|^\+?\d[\d\s().-]{6,}$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class PartyLine:
+    """One printed line of a party block (possibly only part of a segment)."""
+
+    text: str
+    page: int
+    bbox: BBox
+    confidence: float
+
+
+@dataclass(slots=True)
+class Party:
+    """A name line and the address lines under it."""
+
+    name: PartyLine
+    address: list[PartyLine]
+    segments: list[Segment]
+
+
+def _line(seg: Segment, start: int = 0) -> PartyLine:
+    words = seg.words[start:]
+    return PartyLine(
+        text=" ".join(w.text for w in words).strip(" :,"),
+        page=seg.page,
+        bbox=BBox.enclosing([w.bbox for w in words]),
+        confidence=min(w.confidence for w in words),
+    )
+
+
+def _is_value_like(text: str) -> bool:
+    t = text.strip()
+    return parse_amount(t) is not None or parse_date(t) is not None
+
+
+def _next_below(page: PageLayout, seg: Segment, max_gap: float) -> Segment | None:
+    best = None
+    for row in page.rows[seg.row + 1 : seg.row + 3]:
+        for s in row.segments:
+            gap = s.bbox.y0 - seg.bbox.y1
+            if gap < -0.3 * seg.font or gap > max_gap:
+                continue
+            if abs(s.bbox.x0 - seg.bbox.x0) <= 1.5 * seg.font:
+                best = s
+                break
+        if best is not None:
+            break
+    return best
+
+
+def stack(page: PageLayout, first: Segment, lm: LabelMap, limit: int = 6) -> list[Segment]:
+    """The segments stacked under ``first`` (left-aligned, small gaps), stopping at labels."""
+    out = [first]
+    cur = first
+    while len(out) < limit + 1:
+        nxt = _next_below(page, cur, 1.1 * max(cur.font, first.font))
+        if nxt is None:
+            break
+        hits = lm.hits_in(nxt)
+        if any(h.leading for h in hits):
+            break
+        out.append(nxt)
+        cur = nxt
+    return out
+
+
+def _party(page: PageLayout, first: Segment, lm: LabelMap, start: int = 0) -> Party:
+    segs = stack(page, first, lm)
+    name = _line(segs[0], start)
+    address = [
+        _line(s)
+        for s in segs[1:]
+        if not _CONTACT.search(s.text) and not lm.hits_in(s) and not _is_value_like(s.text)
+    ]
+    return Party(name=name, address=address, segments=segs)
+
+
+def _labelled(layout: Layout, lm: LabelMap, field: str) -> Party | None:
+    for hit in lm.hits:
+        if hit.field != field or not hit.leading:
+            continue
+        seg = hit.segment
+        page = layout.pages[seg.page - 1]
+        if hit.end < len(seg.words) and len(seg.words) - hit.end >= 1:
+            rest = " ".join(w.text for w in seg.words[hit.end :])
+            if len(rest) > 2 and not _is_value_like(rest):
+                party = _party(page, seg, lm, start=hit.end)
+                return party
+        nxt = _next_below(page, seg, 1.6 * seg.font)
+        if nxt is not None and not lm.hits_in(nxt):
+            return _party(page, nxt, lm)
+    return None
+
+
+def find_customer(layout: Layout, lm: LabelMap) -> Party | None:
+    """The block after a customer label (``Bill to``, ``Client``, ``Rechnungsempfänger``...)."""
+    return _labelled(layout, lm, "customer_name")
+
+
+def find_vendor(
+    layout: Layout,
+    lm: LabelMap,
+    excluded: set[tuple[int, int]],
+    receipt: bool,
+) -> Party | None:
+    """The issuer: a labelled seller block, else the most prominent unlabelled block on top."""
+    labelled = _labelled(layout, lm, "vendor_name")
+    if labelled is not None:
+        return labelled
+    if not layout.pages:
+        return None
+    page = layout.pages[0]
+    best: tuple[float, Segment] | None = None
+    for seg in page.segments:
+        if (seg.page, seg.index) in excluded or lm.hits_in(seg):
+            continue
+        b = seg.bbox
+        y_rel = b.y0 / max(page.height, 1.0)
+        if y_rel > (0.3 if receipt else 0.35):
+            continue
+        text = seg.text
+        letters = sum(ch.isalpha() for ch in text)
+        if letters < 2 or _is_value_like(text) or _CONTACT.search(text):
+            continue
+        score = 2.0 * seg.font / max(page.median_font, 1.0) - 3.0 * y_rel
+        if best is None or score > best[0]:
+            best = (score, seg)
+    if best is None:
+        return None
+    # the name is the first line of its block: walk up while a line is stacked right above
+    first = best[1]
+    return _party(page, first, lm)

@@ -1,0 +1,170 @@
+"""Table detection: a header row of column words, columns from it, body rows until the totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from finscribe.core.extraction.lexicon import COLUMN_WORDS, FIELD_LABELS, normalise_token
+from finscribe.core.layout.analysis import Layout, PageLayout, Row, Segment
+
+_COLUMN_KEYS: dict[tuple[str, ...], str] = {}
+for _role, _words in COLUMN_WORDS.items():
+    for _w in _words:
+        _key = tuple(t for t in (normalise_token(x) for x in _w.split()) if t)
+        _COLUMN_KEYS.setdefault(_key, _role)
+
+_STOP_FIELDS = ("subtotal", "total", "total_tax", "amount_due")
+_STOP_LABELS: frozenset[tuple[str, ...]] = frozenset(
+    tuple(t for t in (normalise_token(x) for x in label.split()) if t)
+    for f in _STOP_FIELDS
+    for label in FIELD_LABELS[f]
+)
+
+
+@dataclass(slots=True)
+class Column:
+    """One table column: its role (description, quantity, ...) and its header's extent."""
+
+    role: str | None
+    x0: float
+    x1: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+@dataclass(slots=True)
+class TableRow:
+    """One body row: the segments assigned to each column index."""
+
+    page: int
+    cells: dict[int, list[Segment]]
+    segments: list[Segment]
+
+
+@dataclass(slots=True)
+class Table:
+    """A detected table: its columns, header segments and body rows (maybe over several pages)."""
+
+    columns: list[Column]
+    header: list[Segment]
+    rows: list[TableRow] = field(default_factory=list)
+    ended: bool = False  # a totals row or a gap closed it (else it may go on next page)
+
+    @property
+    def body_segments(self) -> list[Segment]:
+        return [s for r in self.rows for s in r.segments]
+
+
+def column_role(text: str) -> str | None:
+    """The column role a header cell names (``Qty`` -> quantity), None if none."""
+    key = tuple(t for t in (normalise_token(x) for x in text.split()) if t)
+    if key in _COLUMN_KEYS:
+        return _COLUMN_KEYS[key]
+    if key and key[-1] in ("%",) and key[:-1] in _COLUMN_KEYS:
+        return "tax_rate"
+    return None
+
+
+def is_totals_row(row: Row) -> bool:
+    """True when the row's first segment starts with a subtotal/total/tax label."""
+    first = row.segments[0]
+    tokens = [normalise_token(w.text) for w in first.words]
+    tokens = [t for t in tokens if t]
+    return any(tuple(tokens[:n]) in _STOP_LABELS for n in range(1, min(len(tokens), 5) + 1))
+
+
+def _header_columns(row: Row) -> list[Column] | None:
+    roles = [column_role(s.text) for s in row.segments]
+    known = {r for r in roles if r}
+    if len(row.segments) < 3 or len(known) < 3 or "description" not in known:
+        return None
+    if not known & {"amount", "unit_price"}:
+        return None
+    return [Column(r, s.bbox.x0, s.bbox.x1) for r, s in zip(roles, row.segments, strict=True)]
+
+
+def assign_column(seg: Segment, columns: list[Column]) -> int:
+    """The column a body segment belongs to: overlap first, then nearest aligned edge."""
+    b = seg.bbox
+    best, best_score = 0, float("-inf")
+    for i, c in enumerate(columns):
+        overlap = min(b.x1, c.x1) - max(b.x0, c.x0)
+        edge = min(abs(b.x0 - c.x0), abs(b.x1 - c.x1), abs(b.cx - c.cx))
+        score = (overlap if overlap > 0 else 0.0) - edge
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _fits(row: Row, columns: list[Column], page_width: float) -> bool:
+    left, right = columns[0].x0 - 0.05 * page_width, columns[-1].x1 + 0.05 * page_width
+    return all(left <= s.bbox.x0 and s.bbox.x1 <= right for s in row.segments)
+
+
+def _collect_rows(table: Table, page: PageLayout, start: int, max_gap_factor: float = 4.0) -> None:
+    prev_bottom = table.header[0].bbox.y1 if start > 0 else None
+    for row in page.rows[start:]:
+        if is_totals_row(row) or _header_columns(row) is not None:
+            table.ended = True
+            return
+        if not _fits(row, table.columns, page.width):
+            table.ended = True
+            return
+        font = max(s.font for s in row.segments)
+        if prev_bottom is not None and row.bbox.y0 - prev_bottom > max_gap_factor * font:
+            table.ended = True
+            return
+        cells: dict[int, list[Segment]] = {}
+        for s in row.segments:
+            cells.setdefault(assign_column(s, table.columns), []).append(s)
+        table.rows.append(TableRow(page=page.number, cells=cells, segments=list(row.segments)))
+        prev_bottom = row.bbox.y1
+
+
+def find_tables(layout: Layout) -> list[Table]:
+    """Tables found on the pages; a table left open at a page end continues on the next page
+    (repeated header or not)."""
+    tables: list[Table] = []
+    open_table: Table | None = None
+    for page in layout.pages:
+        header_at = None
+        for i, row in enumerate(page.rows):
+            cols = _header_columns(row)
+            if cols is not None:
+                header_at = i
+                break
+        if open_table is not None and not open_table.ended:
+            if header_at is not None:
+                # repeated header: continue the same table below it
+                open_table.header.extend(page.rows[header_at].segments)
+                _collect_rows(open_table, page, header_at + 1)
+            else:
+                first_fitting = next(
+                    (
+                        i
+                        for i, r in enumerate(page.rows)
+                        if _fits(r, open_table.columns, page.width)
+                        and r.bbox.y0 > 0.05 * page.height
+                        and any(
+                            open_table.columns[assign_column(s, open_table.columns)].role
+                            == "amount"
+                            for s in r.segments
+                        )
+                    ),
+                    None,
+                )
+                if first_fitting is not None:
+                    _collect_rows(open_table, page, first_fitting, max_gap_factor=1e9)
+                    # the first row has no header above: keep gaps loose only for it
+            continue
+        if header_at is None:
+            continue
+        cols = _header_columns(page.rows[header_at])
+        assert cols is not None
+        table = Table(columns=cols, header=list(page.rows[header_at].segments))
+        _collect_rows(table, page, header_at + 1)
+        tables.append(table)
+        open_table = table
+    return tables
