@@ -1,0 +1,1 @@
+"""API: admin endpoints (controller and schemas)."""

@@ -1,0 +1,1 @@
+"""API: jobs endpoints (controller and schemas)."""

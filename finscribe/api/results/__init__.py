@@ -1,0 +1,1 @@
+"""API: results endpoints (controller and schemas)."""

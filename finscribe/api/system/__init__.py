@@ -1,0 +1,1 @@
+"""API: system endpoints (controller and schemas)."""
