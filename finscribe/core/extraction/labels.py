@@ -107,7 +107,9 @@ def _page_pointers(lm: LabelMap, page: PageLayout) -> None:
                 words = hit.end - hit.start
                 if hit.end < nxt:
                     _add(lm, seg, hit.end, Pointer(hit.field, "inline", 0.0, words, hit.leading))
-                    continue
+                    # "VAT 20%  260.00": a short remainder (a rate) leaves the value to the right
+                    if nxt < len(seg.words) or nxt - hit.end > 2:
+                        continue
                 if hi + 1 < len(hits):
                     continue  # the next label follows at once: this one has no inline value
                 # the value may be the next segment on the row ...
