@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image as PILImage
-from PIL import ImageOps
+from PIL import ImageOps, UnidentifiedImageError
 
 from finscribe import errors
 from finscribe.constants import PDF_POINTS_PER_INCH
@@ -468,8 +468,9 @@ def _open_raster(
     except errors.FinscribeError:
         raise
     except (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError) as exc:
+        detail = "unreadable header" if isinstance(exc, UnidentifiedImageError) else exc
         raise errors.CorruptFileError(
-            f"the {kind} image is damaged or truncated and cannot be read: {exc}"
+            f"the {kind} image is damaged or truncated and cannot be read: {detail}"
         ) from exc
     return IngestedDocument(
         content_type=content_type,

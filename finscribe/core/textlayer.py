@@ -108,31 +108,88 @@ class _Affine:
 
 
 def read_page(document: IngestedDocument, number: int, min_chars: int) -> PageText | None:
-    """The page's positioned text from its text layer, or None when it must be OCR'd."""
+    """The page's positioned text from its text layer, or None when it must be OCR'd.
+
+    A page whose text runs down, up or right-to-left as displayed (a sideways page) is read
+    upright, like the OCR engine does: coordinates are then pixels of the displayed page
+    turned clockwise by the returned page's ``rotation``.
+    """
     info = document.page(number)
     with PDFIUM_LOCK:
         page = document.pdf[number - 1]
         try:
             textpage = page.get_textpage()
             try:
-                chars, good, bad, alnum = _read_chars(page, textpage, info)
+                displayed = _page_affine(page, info)
+                rotation = _text_rotation(textpage, displayed)
+                affine = _turned(displayed, rotation, info)
+                chars, good, bad, alnum = _read_chars(textpage, affine)
+                width, height = info.width, info.height
+                if rotation in (90, 270):
+                    width, height = height, width
             finally:
                 textpage.close()
             if not _usable(good, bad, alnum, min_chars):
                 return None
-            if good < 20 * max(min_chars, 1) and _is_stamped_scan(page, info, chars):
+            if good < 20 * max(min_chars, 1) and _is_stamped_scan(
+                page, affine, width, height, chars
+            ):
                 return None
         finally:
             page.close()
-    lines = _lines(_words(chars))
     return PageText(
         number=number,
-        width=info.width,
-        height=info.height,
+        width=width,
+        height=height,
         dpi=info.dpi,
         source="text_layer",
-        lines=lines,
+        lines=_lines(_words(chars)),
+        rotation=rotation,
     )
+
+
+def _direction(affine: _Affine, ma: float, mb: float) -> int | None:
+    """Where a character's baseline runs as displayed: the clockwise turn that makes it
+    run left to right (0, 90, 180, 270), or None when it is slanted."""
+    vx = affine.a * ma + affine.c * mb
+    vy = affine.b * ma + affine.d * mb
+    if abs(vy) <= 0.2 * abs(vx):
+        return 0 if vx > 0 else 180
+    if abs(vx) <= 0.2 * abs(vy):
+        return 270 if vy > 0 else 90  # running down: turn 270 clockwise; up: 90
+    return None
+
+
+def _text_rotation(textpage: pdfium.PdfTextPage, affine: _Affine, samples: int = 200) -> int:
+    """The clockwise turn that makes most of the page's text upright (sampled)."""
+    raw = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(raw)
+    if count <= 0:
+        return 0
+    matrix = pdfium_c.FS_MATRIX()
+    votes = {0: 0, 90: 0, 180: 0, 270: 0}
+    for i in range(0, count, max(1, count // samples)):
+        if pdfium_c.FPDFText_GetUnicode(raw, i) <= 0x20:
+            continue
+        if pdfium_c.FPDFText_GetMatrix(raw, i, matrix):
+            turn = _direction(affine, matrix.a, matrix.b)
+            if turn is not None:
+                votes[turn] += 1
+    best = max(votes, key=lambda k: votes[k])
+    return best if votes[best] > votes[0] else 0
+
+
+def _turned(affine: _Affine, rotation: int, info: PageInfo) -> _Affine:
+    """``affine`` followed by turning the displayed page clockwise by ``rotation``."""
+    a, b, c, d, e, f = affine.a, affine.b, affine.c, affine.d, affine.e, affine.f
+    w, h = info.width, info.height
+    if rotation == 90:  # (x, y) -> (h - y, x)
+        return _Affine(-b, a, -d, c, h - f, e)
+    if rotation == 180:  # (x, y) -> (w - x, h - y)
+        return _Affine(-a, -b, -c, -d, w - e, h - f)
+    if rotation == 270:  # (x, y) -> (y, w - x)
+        return _Affine(b, -a, d, -c, f, w - e)
+    return affine
 
 
 def _usable(good: int, bad: int, alnum: int, min_chars: int) -> bool:
@@ -169,7 +226,7 @@ def _codes(raw: object, count: int) -> list[int]:
 
 
 def _read_chars(
-    page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, info: PageInfo
+    textpage: pdfium.PdfTextPage, affine: _Affine
 ) -> tuple[list[_Char | None], int, int, int]:
     """Characters (None marks a word break), and counts of good, bad and alphanumeric ones.
 
@@ -177,7 +234,6 @@ def _read_chars(
     differs in height or bottom from the previous one (a new line, font or text object):
     that keeps a dense page at about one call per character.
     """
-    affine = _page_affine(page, info)
     a, b, c, d, e, f = affine.a, affine.b, affine.c, affine.d, affine.e, affine.f
     scale = affine.scale()
     raw = textpage.raw
@@ -244,19 +300,18 @@ def _read_chars(
     return chars, good, bad, alnum
 
 
-def _is_stamped_scan(page: pdfium.PdfPage, info: PageInfo, chars: list[_Char | None]) -> bool:
+def _is_stamped_scan(
+    page: pdfium.PdfPage, affine: _Affine, width: int, height: int, chars: list[_Char | None]
+) -> bool:
     """A full-page image with only a little text (a stamp, a page number) is a scan."""
-    affine = _page_affine(page, info)
-    page_area = float(info.width * info.height)
+    page_area = float(width * height)
     biggest: BBox | None = None
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
         left, bottom, right, top = obj.get_bounds()
         x0, y0 = affine.apply(left, top)
         x1, y1 = affine.apply(right, bottom)
         box = BBox(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-        box = BBox(
-            max(box.x0, 0), max(box.y0, 0), min(box.x1, info.width), min(box.y1, info.height)
-        )
+        box = BBox(max(box.x0, 0), max(box.y0, 0), min(box.x1, width), min(box.y1, height))
         if box.width <= 0 or box.height <= 0:
             continue
         if biggest is None or box.width * box.height > biggest.width * biggest.height:
