@@ -14,7 +14,7 @@ export FINSCRIBE_OCR_MODEL_DIR ?= $(CURDIR)/$(MODELS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install models tools lint fmt typecheck contracts test test-fast run scan \
-        bench bench-ocr bench-accuracy bench-api bench-inference samples clean \
+        bench bench-ocr bench-accuracy bench-api bench-inference triton-repo samples clean \
         kind-up deploy e2e-kind
 
 help:
@@ -84,6 +84,13 @@ bench-ocr: $(VENV)/.installed models ## OCR quality and speed against the rapido
 
 bench-accuracy: $(VENV)/.installed models ## field extraction accuracy on a held-out generated set
 	$(PY) -m bench.accuracy
+
+TRITON_REPOS ?= model_repository
+triton-repo: $(VENV)/.installed models ## link the configured OCR model (FINSCRIBE_OCR_MODEL) into the Triton model repository
+	$(PY) -m finscribe.inference.triton_repo $(TRITON_REPOS)
+
+bench-inference: $(VENV)/.installed models ## OCR lines/s: in-process vs local Triton at 1, 4 and 16 concurrent documents
+	$(PY) -m bench.inference
 
 clean:
 	rm -rf $(VENV) $(MODELS) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache var

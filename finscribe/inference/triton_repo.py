@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -26,6 +27,9 @@ TRITON_MODEL_FILES: dict[str, str] = {
     "ocr_det_onnx": OCR_DET_FILE,
     "ocr_rec_onnx": OCR_REC_FILE,
 }
+#: onnxruntime-backend model -> the ensemble that gives it the worker's name and tensors.
+ENSEMBLE_OF: dict[str, str] = {"ocr_det_onnx": "ocr_det", "ocr_rec_onnx": "ocr_rec"}
+ENSEMBLE = 'platform: "ensemble"'
 #: The model version folder the committed configs use.
 MODEL_VERSION = "1"
 #: Written at the repository root: which OCR model the repository serves (for people and checks).
@@ -38,7 +42,8 @@ def build_repo(repo: Path, model_folder: Path, *, copy: bool = False) -> list[Pa
         raise ModelNotFoundError(f"Triton model repository {repo} does not exist")
     placed: list[Path] = []
     for name, source_name in TRITON_MODEL_FILES.items():
-        if not (repo / name / "config.pbtxt").is_file():
+        config = repo / name / "config.pbtxt"
+        if not config.is_file() or ENSEMBLE in config.read_text(encoding="utf-8"):
             continue
         source = (model_folder / source_name).resolve()
         if not source.is_file():
@@ -47,12 +52,39 @@ def build_repo(repo: Path, model_folder: Path, *, copy: bool = False) -> list[Pa
         target.parent.mkdir(parents=True, exist_ok=True)
         _place(source, target, copy=copy)
         placed.append(target)
+        if name in ENSEMBLE_OF:
+            align_output_name(repo, name, source)
     if not placed:
         raise ModelNotFoundError(
             f"{repo} has no OCR model folders ({', '.join(TRITON_MODEL_FILES)})"
         )
     (repo / MARKER_FILE).write_text(f"{model_folder.name}\n", encoding="utf-8")
     return placed
+
+
+def align_output_name(repo: Path, name: str, onnx_file: Path) -> None:
+    """Write the ONNX file's output tensor name into an onnxruntime-backend config and the
+    ensemble that maps it (the committed GPU configs name ``fetch_name_0``, as PP-OCRv5/v6
+    do; PP-OCRv4 calls it ``sigmoid_0.tmp_0`` / ``softmax_11.tmp_0``)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+    actual = session.get_outputs()[0].name
+    config = repo / name / "config.pbtxt"
+    text = config.read_text(encoding="utf-8")
+    found = re.search(r'output \[\s*\{\s*name: "([^"]+)"', text)
+    if found is None or found.group(1) == actual:
+        return
+    stated = found.group(1)
+    config.write_text(text.replace(f'name: "{stated}"', f'name: "{actual}"', 1), encoding="utf-8")
+    ensemble = repo / ENSEMBLE_OF[name] / "config.pbtxt"
+    if ensemble.is_file():
+        etext = ensemble.read_text(encoding="utf-8")
+        etext = etext.replace(f'output_map {{ key: "{stated}"', f'output_map {{ key: "{actual}"')
+        ensemble.write_text(etext, encoding="utf-8")
+    print(f"triton-repo: {config}: output {stated!r} -> {actual!r}")
 
 
 def _place(source: Path, target: Path, *, copy: bool) -> None:

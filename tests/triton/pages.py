@@ -10,16 +10,42 @@ from PIL import Image, ImageDraw, ImageFont
 
 FONT = "DejaVuSans.ttf"
 
-_WORDS = ["Invoice", "Date", "Total", "Net", "VAT", "Qty", "Unit", "Price", "Amount", "Due",
-          "Consulting", "Services", "Office", "Supplies", "Delivery", "Discount", "Subtotal",
-          "Bank", "Payment", "Terms", "Reference", "Customer", "Order", "Hours", "Licence"]
+_WORDS = [
+    "Invoice",
+    "Date",
+    "Total",
+    "Net",
+    "VAT",
+    "Qty",
+    "Unit",
+    "Price",
+    "Amount",
+    "Due",
+    "Consulting",
+    "Services",
+    "Office",
+    "Supplies",
+    "Delivery",
+    "Discount",
+    "Subtotal",
+    "Bank",
+    "Payment",
+    "Terms",
+    "Reference",
+    "Customer",
+    "Order",
+    "Hours",
+    "Licence",
+]
 
 
 def invoice_lines(seed: int, count: int) -> list[str]:
     """``count`` invoice-like text lines of varied width (seeded, reproducible)."""
     rng = random.Random(seed)
-    lines = [f"INVOICE INV-{rng.randint(2020, 2026)}-{rng.randint(1, 9999):04d}",
-             f"Date: {rng.randint(2020, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"]
+    lines = [
+        f"INVOICE INV-{rng.randint(2020, 2026)}-{rng.randint(1, 9999):04d}",
+        f"Date: {rng.randint(2020, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+    ]
     while len(lines) < count:
         words = rng.sample(_WORDS, rng.randint(1, 4))
         amount = f"{rng.randint(1, 9999)}.{rng.randint(0, 99):02d}"
@@ -27,7 +53,9 @@ def invoice_lines(seed: int, count: int) -> list[str]:
     return lines
 
 
-def render_page(seed: int, lines: int = 12, size: tuple[int, int] = (1000, 1300)) -> npt.NDArray[np.uint8]:
+def render_page(
+    seed: int, lines: int = 12, size: tuple[int, int] = (1000, 1300)
+) -> npt.NDArray[np.uint8]:
     """An RGB page with ``lines`` lines of black text on white, some indented."""
     rng = random.Random(seed)
     image = Image.new("RGB", size, "white")

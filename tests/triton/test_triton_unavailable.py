@@ -1,4 +1,4 @@
-"""Triton down or a model missing: InferenceUnavailableError naming the URL and model, after retries."""
+"""Triton down or a model missing: InferenceUnavailableError naming URL and model, after retries."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ async def test_unreachable_server_fails_after_retries() -> None:
     assert _retries("ocr_det") - before == 2
     assert 0.3 <= elapsed < 10  # backoff 0.1 + 0.2 s was waited, no hang
 
-    with pytest.raises(InferenceUnavailableError, match="not live|failed to connect|UNAVAILABLE"):
+    with pytest.raises(InferenceUnavailableError, match=r"not live|failed to connect|UNAVAILABLE"):
         await engine.ready()
     await engine.close()
 
