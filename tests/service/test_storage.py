@@ -6,6 +6,7 @@ import asyncio
 import base64
 import hashlib
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -112,7 +113,8 @@ async def test_presigned_url_reads_the_object(storage: ObjectStorage) -> None:
     url = await storage.presigned_url(key, expires_s=60)
     if storage.backend == "local":
         assert url.startswith("file://")
-        assert Path(urlparse(url).path).read_bytes() == b"presigned body"
+        data = await asyncio.to_thread(Path(urlparse(url).path).read_bytes)
+        assert data == b"presigned body"
     else:
         async with httpx.AsyncClient() as client:
             response = await client.get(url)
@@ -230,9 +232,8 @@ async def test_unreachable_s3_raises_after_retries() -> None:
         await server.wait_closed()
 
 
-async def test_closed_port_is_unavailable_not_local_fallback(tmp_path: Path) -> None:
-    with socket_closed_port() as port:
-        storage = make_storage(_unreachable(f"http://127.0.0.1:{port}", attempts=2))
+async def test_closed_port_is_unavailable_not_local_fallback() -> None:
+    storage = make_storage(_unreachable(f"http://127.0.0.1:{_closed_port()}", attempts=2))
     try:
         assert storage.backend == "s3"
         with pytest.raises(StorageUnavailableError):
@@ -243,15 +244,8 @@ async def test_closed_port_is_unavailable_not_local_fallback(tmp_path: Path) -> 
         await storage.close()
 
 
-class socket_closed_port:  # noqa: N801 - used as a context manager
+def _closed_port() -> int:
     """A port that was free a moment ago (nothing listens on it)."""
-
-    def __enter__(self) -> int:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return int(s.getsockname()[1])
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
