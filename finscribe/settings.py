@@ -322,7 +322,7 @@ class ValidationSettings(BaseSettings):
         default=Decimal("0.01"), ge=0, description="absolute slack on money checks"
     )
     relative_tolerance: Decimal = Field(
-        default=Decimal("0.0005"), ge=0, description="relative slack on money checks"
+        default=Decimal(0), ge=0, description="relative slack on money checks (0.001 = 0.1%)"
     )
     review_confidence: float = Field(
         default=0.5, ge=0, le=1, description="a required field below this needs review"
