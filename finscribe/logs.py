@@ -135,6 +135,11 @@ def bind_request_id(request_id: str) -> None:
     structlog.contextvars.bind_contextvars(request_id=request_id)
 
 
+def bind_job(job_id: str) -> None:
+    """Attach the job id to every log line of the current task (context-local)."""
+    structlog.contextvars.bind_contextvars(job_id=job_id)
+
+
 def clear_context() -> None:
     """Forget the context-local values (request id, job id) of the current task."""
     structlog.contextvars.clear_contextvars()

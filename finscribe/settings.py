@@ -267,6 +267,12 @@ class WorkerSettings(BaseSettings):
     metrics_port: int = Field(
         default=9100, ge=0, le=65535, description="the worker's /metrics port; 0 = none"
     )
+    reconcile_interval_s: float = Field(
+        default=30.0, gt=0, description="how often lost queued jobs are re-enqueued"
+    )
+    depth_interval_s: float = Field(
+        default=5.0, gt=0, description="how often queue depth gauges are refreshed"
+    )
 
 
 class ApiSettings(BaseSettings):

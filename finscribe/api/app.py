@@ -76,3 +76,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         debug=False,
         logging_config=None,
     )
+
+
+def asgi_app() -> Litestar:
+    """The uvicorn factory (``finscribe serve``): logging configured in each process."""
+    settings = get_settings()
+    logs.configure_logging(settings.log.level, settings.log.json_format)
+    return create_app(settings)

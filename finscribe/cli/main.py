@@ -13,7 +13,14 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 #: Modules that each expose ``register(subparsers: Subparsers) -> None``; the parser they add
 #: sets ``handler=<function(args) -> int>`` with ``set_defaults``. Add a subcommand by adding
 #: its module here, one per line.
-SUBCOMMANDS: tuple[str, ...] = ("finscribe.cli.scan",)
+SUBCOMMANDS: tuple[str, ...] = (
+    "finscribe.cli.scan",
+    "finscribe.cli.serve",
+    "finscribe.cli.worker",
+    "finscribe.cli.migrate",
+    "finscribe.cli.admin",
+    "finscribe.cli.stack",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
