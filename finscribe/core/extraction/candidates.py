@@ -12,6 +12,7 @@ from decimal import Decimal
 from finscribe.core.extraction.amounts import Money, parse_money
 from finscribe.core.extraction.dates import DateOrder, parse_date
 from finscribe.core.extraction.labels import LabelMap, Pointer
+from finscribe.core.extraction.lexicon import normalise_token
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
 from finscribe.core.validation.ids import IBAN_RE, compact_id, is_valid_iban, is_valid_tax_id
@@ -50,9 +51,12 @@ FEATURES: tuple[str, ...] = (
     "n_words",
     "arith",
     "in_customer",
+    "first_date",
 )
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/_.#]*[A-Za-z0-9]$|^[0-9]$")
+_ALNUM = re.compile(r"^[A-Za-z0-9]+$")
+_ALNUM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-/]*$")
 _RATE_RE = re.compile(r"^\(?(\d{1,2}(?:[.,]\d{1,3})?)\s?%\)?$")
 
 
@@ -284,6 +288,12 @@ def generate(layout: Layout, lm: LabelMap, facts: DocFacts) -> dict[str, list[Ca
             _ref_candidates(out, seg, page, lm, base)
             _id_candidates(out, seg, page, lm, base)
     _amount_features(out)
+    for fname in DATE_FIELDS:
+        dated = sorted(out[fname], key=lambda c: (c.page, c.segment.index, c.start))
+        if dated:
+            first = dated[0]
+            for c in dated:
+                c.features["first_date"] = float(c.day == first.day)
     return out
 
 
@@ -342,6 +352,8 @@ def _id_candidates(
         # IBAN: the longest run of words that compacts to a valid IBAN
         for i in range(len(words)):
             for j in range(min(len(words), i + 9), i, -1):
+                if not all(_ALNUM.match(w.text) for w in words[i:j]):
+                    continue
                 text = " ".join(w.text for w in words[i:j])
                 compact = compact_id(text)
                 if len(compact) >= 15 and IBAN_RE.match(compact) and compact[:2].isalpha():
@@ -372,8 +384,21 @@ def _id_candidates(
         if not pointers:
             continue
         # tax IDs: the value run after a tax-ID label (first 1..4 words)
-        for n in range(min(4, len(words)), 0, -1):
-            text = " ".join(w.text for w in words[:n]).strip(" :")
+        for n in range(min(5, len(words)), 0, -1):
+            if not all(_ALNUM_ID.match(w.text) for w in words[:n]):
+                continue
+            last = normalise_token(words[n - 1].text)
+            if n > 1 and last.isalpha() and last not in ("mwst", "tva", "iva"):
+                continue
+            end = n
+            # a Swiss UID ends in MWST / TVA / IVA (read as a label word): it is part of the ID
+            if a + end < len(seg.words) and normalise_token(seg.words[a + end].text) in (
+                "mwst",
+                "tva",
+                "iva",
+            ):
+                end += 1
+            text = " ".join(w.text for w in seg.words[a : a + end]).strip(" :")
             compact = compact_id(text)
             if len(compact) < 5 or not any(ch.isdigit() for ch in compact):
                 continue
@@ -383,14 +408,14 @@ def _id_candidates(
             for fname in TAX_ID_FIELDS:
                 c = Candidate(
                     fname,
-                    text,
+                    compact,
                     text,
                     page.number,
-                    _span_bbox(seg, a, a + n),
-                    _conf(seg, a, a + n),
+                    _span_bbox(seg, a, a + end),
+                    _conf(seg, a, a + end),
                     seg,
                     a,
-                    a + n,
+                    a + end,
                 )
                 c.features = {
                     **base,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,13 +24,13 @@ from finscribe.core.extraction.items import line_items
 from finscribe.core.extraction.labels import LabelMap, map_labels
 from finscribe.core.extraction.parties import Party, PartyLine, find_customer, find_vendor
 from finscribe.core.extraction.scorer import Scorer, load_scorer
-from finscribe.core.layout.analysis import Layout, analyze_layout
+from finscribe.core.layout.analysis import Layout, analyze_layout, below
 from finscribe.core.layout.tables import Table, find_tables
 from finscribe.core.model import BBox, DocumentText
 from finscribe.core.validation import needs_review
 from finscribe.core.validation import validate as run_validation
 from finscribe.core.validation.ids import tax_id_country
-from finscribe.settings import ValidationSettings
+from finscribe.settings import Settings, ValidationSettings
 
 #: Below this probability a field's best candidate is not reported (the field is left out).
 MIN_PROBABILITY = 0.5
@@ -173,18 +173,30 @@ def _line_field(line: PartyLine, p: float) -> dict[str, Any]:
 
 
 def _payment_terms(layout: Layout, lm: LabelMap) -> dict[str, Any] | None:
-    for page in layout.pages:
-        for seg in page.segments:
-            for start, ptr in lm.all_pointers(seg):
-                if ptr.field != "payment_terms" or (lm.hits_in(seg) and start == 0):
-                    continue
-                words = seg.words[start:]
-                text = " ".join(w.text for w in words).strip(" :")
-                if len(text) < 2:
-                    continue
-                box = BBox.enclosing([w.bbox for w in words])
-                conf = 0.8 * min(w.confidence for w in words)
-                return _field(text, conf, seg.page, box, text)
+    """The text after a payment-terms label: in its segment, to its right, or below it."""
+    for hit in lm.hits:
+        if hit.field != "payment_terms":
+            continue
+        seg = hit.segment
+        page = layout.pages[seg.page - 1]
+        words = list(seg.words[hit.end :])
+        if not words:
+            row = page.rows[seg.row]
+            right = [s for s in row.segments if s.bbox.x0 > seg.bbox.x1]
+            if right:
+                words = list(min(right, key=lambda s: s.bbox.x0).words)
+        if not words and hit.leading:
+            for nrow in page.rows[seg.row + 1 : seg.row + 3]:
+                cands = [s for s in nrow.segments if below(seg, s, 1.6 * seg.font)]
+                if cands:
+                    words = list(min(cands, key=lambda s: abs(s.bbox.x0 - seg.bbox.x0)).words)
+                    break
+        text = " ".join(w.text for w in words).strip(" :")
+        if len(text) < 2:
+            continue
+        box = BBox.enclosing([w.bbox for w in words])
+        conf = 0.8 * min(w.confidence for w in words)
+        return _field(text, conf, seg.page, box, text)
     return None
 
 
@@ -395,10 +407,20 @@ def build_document(
     doc_text: DocumentText,
     hints: Mapping[str, Any] | None = None,
     *,
-    settings: ValidationSettings | None = None,
+    settings: ValidationSettings | Settings | None = None,
     scorer: Scorer | None = None,
+    on_stage: Callable[[str, int | None], None] | None = None,
 ) -> dict[str, Any]:
-    """The schema-v1 document dict of positioned text: layout, fields, items, validation."""
+    """The schema-v1 document dict of positioned text: layout, fields, items, validation.
+
+    ``settings`` may be the root settings or their validation section; ``on_stage`` is
+    told when the "fields" and "validate" stages start.
+    """
+    validation_settings = settings.validation if isinstance(settings, Settings) else settings
     layout = analyze_layout(doc_text)
+    if on_stage is not None:
+        on_stage("fields", None)
     extraction = extract_fields(doc_text, layout, hints, scorer)
-    return validate(extraction, settings)
+    if on_stage is not None:
+        on_stage("validate", None)
+    return validate(extraction, validation_settings)

@@ -58,7 +58,13 @@ def _next_below(page: PageLayout, seg: Segment, max_gap: float) -> Segment | Non
             gap = s.bbox.y0 - seg.bbox.y1
             if gap < -0.3 * seg.font or gap > max_gap:
                 continue
-            if abs(s.bbox.x0 - seg.bbox.x0) <= 1.5 * seg.font:
+            tol = 1.5 * seg.font
+            aligned = (
+                abs(s.bbox.x0 - seg.bbox.x0) <= tol
+                or abs(s.bbox.x1 - seg.bbox.x1) <= tol
+                or abs(s.bbox.cx - seg.bbox.cx) <= tol
+            )
+            if aligned:
                 best = s
                 break
         if best is not None:

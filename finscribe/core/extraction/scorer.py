@@ -40,8 +40,9 @@ _FIELD_EXTRA: dict[str, dict[str, float]] = {
     "total": {"is_max": 1.5, "amount_rank": 0.5},
     "amount_due": {"is_max": 0.3},
     "subtotal": {"amount_rank": 0.3},
-    "due_date": {"y_rel": 0.0},
     "invoice_number": {"lab_title": 1.5, "first_page": 0.5},
+    "invoice_date": {"first_date": 2.5},
+    "due_date": {"first_date": -0.5},
     "vendor_tax_id": {"in_customer": -3.0},
     "customer_tax_id": {"in_customer": 3.0, "bias": -4.5},
 }

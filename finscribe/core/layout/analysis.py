@@ -81,11 +81,14 @@ def _rows_of_words(words: list[Word]) -> list[list[Word]]:
     """Cluster words into visual rows by vertical overlap of their boxes."""
     rows: list[list[Word]] = []
     spans: list[tuple[float, float]] = []
+    heights: list[float] = []
     for w in sorted(words, key=lambda w: (w.bbox.cy, w.bbox.x0)):
         h = max(w.bbox.height, 1.0)
         placed = False
-        for i in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
+        for i in range(len(rows) - 1, max(-1, len(rows) - 6), -1):
             y0, y1 = spans[i]
+            if max(h, heights[i]) > 1.6 * min(h, heights[i]):
+                continue  # a title beside small lines is a row of its own
             overlap = min(y1, w.bbox.y1) - max(y0, w.bbox.y0)
             if overlap > 0.5 * min(h, y1 - y0) and abs(w.bbox.cy - (y0 + y1) / 2) < 0.6 * h:
                 rows[i].append(w)
@@ -95,6 +98,7 @@ def _rows_of_words(words: list[Word]) -> list[list[Word]]:
         if not placed:
             rows.append([w])
             spans.append((w.bbox.y0, w.bbox.y1))
+            heights.append(h)
     order = sorted(range(len(rows)), key=lambda i: spans[i][0] + spans[i][1])
     return [sorted(rows[i], key=lambda w: w.bbox.x0) for i in order]
 

@@ -64,6 +64,14 @@ def column_role(text: str) -> str | None:
         return _COLUMN_KEYS[key]
     if key and key[-1] in ("%",) and key[:-1] in _COLUMN_KEYS:
         return "tax_rate"
+    # "Description of services", "Qty Unit", "Hours/Qty", "Prix unitaire HT": a known prefix
+    for n in range(min(len(key), 3), 0, -1):
+        if key[:n] in _COLUMN_KEYS:
+            return _COLUMN_KEYS[key[:n]]
+    if len(key) == 1 and "/" in key[0]:
+        for part in key[0].split("/"):
+            if (part,) in _COLUMN_KEYS:
+                return _COLUMN_KEYS[(part,)]
     return None
 
 
