@@ -71,8 +71,11 @@ test: $(VENV)/.installed models tools lint ## the whole suite, with real servers
 test-fast: $(VENV)/.installed models
 	$(BIN)/pytest -q -x -m "not slow" $(PYTEST_ARGS)
 
+SAMPLE_DOCS = $(sort $(wildcard $(addprefix examples/*.,pdf png jpg jpeg tif tiff webp)))
+
 run: $(VENV)/.installed models ## scan the bundled samples on the embedded default
-	$(BIN)/finscribe scan examples/*.pdf examples/*.png examples/*.jpg --format text
+	@test -n "$(SAMPLE_DOCS)" || { echo "no sample documents under examples/ (make samples)"; exit 1; }
+	$(BIN)/finscribe scan $(SAMPLE_DOCS) --format text
 
 samples: $(VENV)/.installed ## regenerate the committed sample documents under examples/
 	$(PY) -m tests.docgen.samples examples
