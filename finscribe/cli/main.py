@@ -20,6 +20,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "finscribe.cli.migrate",
     "finscribe.cli.admin",
     "finscribe.cli.stack",
+    "finscribe.cli.operator",
 )
 
 
