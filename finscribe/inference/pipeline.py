@@ -33,8 +33,8 @@ class PipelineParams:
 
 @dataclass(slots=True)
 class _Page:
-    image: Image  # upright (after ``rotation``)
-    rotation: int = 0
+    image: Image  # upright: the given image turned clockwise by ``turned``
+    turned: int = 0
     quads: list[Quad] = field(default_factory=list)
     crops: list[Crop] = field(default_factory=list)
     skew: float = 0.0
@@ -55,11 +55,13 @@ class OcrPipeline:
     """Detection, orientation, cropping, recognition, CTC decoding, words, reading order.
 
     Coordinates: every polygon and word box of a returned :class:`OcrLine` is in pixels
-    of the *upright* page, i.e. the given image turned clockwise by ``OcrLine.rotation``
-    degrees (0, 90, 180 or 270; the same for all lines of a page). For an upright page that
-    is the image as given. :func:`finscribe.inference.geometry.rotate_points` with
-    ``-rotation`` maps back to the given image. Slight skew is not undone in coordinates:
-    polygons follow the skewed lines; word boxes are axis-aligned around them.
+    of the *upright* page. ``OcrLine.rotation`` (0, 90, 180 or 270; the same for all lines
+    of a page) is how far the given image was turned clockwise from upright; the engine
+    undid it, so the upright page is the given image turned counter-clockwise by
+    ``rotation`` (for 90/270 its width and height swap). With 0 the coordinates are those
+    of the image as given. ``geometry.rotate_points(points, rotation, upright_w, upright_h)``
+    maps upright coordinates back to the given image. Slight skew is not undone in
+    coordinates: polygons follow the skewed lines; word boxes are axis-aligned around them.
     """
 
     def __init__(self, runner: ModelRunner, charset: Sequence[str], params: PipelineParams) -> None:
@@ -102,7 +104,7 @@ class OcrPipeline:
         page = _Page(image=image)
         page.quads = await self._detect(image)
         if self.params.detect_rotation and orientation.looks_sideways(page.quads):
-            page.rotation = 90
+            page.turned = 90
             page.image = rotate_image(image, 90)
             page.quads = await self._detect(page.image)
         t0 = time.perf_counter()
@@ -149,7 +151,7 @@ class OcrPipeline:
         if upside <= as_is:
             return decoded
         h, w = page.image.shape[:2]
-        page.rotation = (page.rotation + 180) % 360
+        page.turned = (page.turned + 180) % 360
         page.image = rotate_image(page.image, 180)
         page.quads = [_flip_quad(q, w, h) for q in page.quads]
         order = reading_order(page.quads, page.skew)
@@ -184,7 +186,7 @@ class OcrPipeline:
                     confidence=dec.confidence,
                     polygon=tuple((float(x), float(y)) for x, y in quad),
                     words=tuple(out_words),
-                    rotation=page.rotation,
+                    rotation=(360 - page.turned) % 360,
                 )
             )
         return lines
