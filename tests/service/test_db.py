@@ -110,3 +110,19 @@ def test_url_normalisation() -> None:
     assert DatabaseSettings(url="sqlite:///var/x.db").url == "sqlite+aiosqlite:///var/x.db"
     with pytest.raises(ValueError, match="unsupported database scheme"):
         DatabaseSettings(url="mysql://u@h/d")
+
+
+def test_legacy_env_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from finscribe.errors import ConfigurationError
+    from finscribe.settings import load_settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://finscribe:pw@db:5432/finscribe")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    settings = load_settings()
+    assert settings.db.url == "postgresql+asyncpg://finscribe:pw@db:5432/finscribe"
+    assert settings.redis.url == "redis://cache:6379/0"
+    monkeypatch.setenv("FINSCRIBE_DB_URL", "sqlite:///var/other.db")  # ours wins
+    assert load_settings().db.url == "sqlite+aiosqlite:///var/other.db"
+    monkeypatch.setenv("REDIS_URL", "http://cache")
+    with pytest.raises(ConfigurationError, match="not a Redis URL"):
+        load_settings()

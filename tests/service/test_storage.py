@@ -249,3 +249,29 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_storage_settings_fail_clearly_and_accept_legacy_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from finscribe.errors import ConfigurationError
+    from finscribe.settings import load_settings
+
+    monkeypatch.setenv("STORAGE_TYPE", "s3")
+    with pytest.raises(ConfigurationError, match="no bucket is set"):
+        load_settings()
+    monkeypatch.setenv("STORAGE_BUCKET", "finscribe")
+    monkeypatch.setenv("MINIO_ENDPOINT", "minio:9000")
+    monkeypatch.setenv("MINIO_ACCESS_KEY", "minioadmin")
+    monkeypatch.setenv("MINIO_SECRET_KEY", "minio-secret")
+    storage = load_settings().storage
+    assert storage.backend == "s3"
+    assert storage.bucket == "finscribe"
+    assert storage.endpoint_url == "http://minio:9000"
+    assert storage.use_path_style
+    assert storage.secret_key is not None
+    assert storage.secret_key.get_secret_value() == "minio-secret"
+    assert "minio-secret" not in repr(storage)
+    monkeypatch.delenv("MINIO_SECRET_KEY")
+    with pytest.raises(ConfigurationError, match="or neither"):
+        load_settings()
