@@ -1,0 +1,354 @@
+"""Scanned- and photographed-looking images of generated PDFs, with the truth moved along."""
+
+from __future__ import annotations
+
+import copy
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image
+
+from tests.docgen.document import GeneratedDocument
+from tests.docgen.recorder import DPI
+
+LEVELS = ("clean", "noisy", "photo")
+FORMATS = ("png", "jpeg", "tiff", "webp")
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "tiff": "image/tiff",
+    "webp": "image/webp",
+}
+EXTENSIONS = {"png": "png", "jpeg": "jpg", "tiff": "tiff", "webp": "webp"}
+
+
+@dataclass(slots=True)
+class Scan:
+    """Image bytes of a degraded document and the truth in that image's coordinates."""
+
+    data: bytes
+    fmt: str
+    truth: dict[str, Any]
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.fmt]
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.fmt]
+
+
+def render_scan(
+    doc: GeneratedDocument,
+    level: str = "clean",
+    fmt: str = "png",
+    seed: int = 0,
+    *,
+    rotation: int = 0,
+    pages: int | None = None,
+) -> bytes:
+    """Image bytes of ``doc`` degraded to ``level`` ("clean", "noisy", "photo")."""
+    return make_scan(doc, level, fmt, seed, rotation=rotation, pages=pages).data
+
+
+def make_scan(
+    doc: GeneratedDocument,
+    level: str = "clean",
+    fmt: str = "png",
+    seed: int = 0,
+    *,
+    rotation: int = 0,
+    pages: int | None = None,
+) -> Scan:
+    """Degrade ``doc`` and return the image with its truth.
+
+    Multi-page documents: a TIFF holds every page; other formats hold the first page only (or
+    ``pages`` pages for TIFF). ``rotation`` turns every page clockwise by 0/90/180/270 degrees
+    after degrading (the truth keeps upright-page coordinates and records the rotation).
+    The truth's words and spans are in pixels of the upright image at ``truth["dpi"]``:
+    exact for "clean" (only scaled), approximate (boxes enclosing the moved corners) for
+    "noisy" (skew) and "photo" (perspective).
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown scan level {level!r}; choose from {LEVELS}")
+    if fmt == "jpg":
+        fmt = "jpeg"
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}; choose from {FORMATS}")
+    if rotation not in (0, 90, 180, 270):
+        raise ValueError("rotation must be 0, 90, 180 or 270")
+    rng = np.random.default_rng([seed, doc.truth["seed"], LEVELS.index(level)])
+    n_pages = doc.page_count if fmt == "tiff" else 1
+    if pages is not None:
+        n_pages = min(n_pages, pages)
+    if level == "clean":
+        dpi = 200
+    elif level == "noisy":
+        dpi = int(rng.choice([150, 150, 200]))
+    else:
+        # a phone photo of the whole page: about 1600 px tall including the background
+        page_h_px = doc.truth["pages"][0]["height"]
+        dpi = int(min(200, 200 * 1300 / page_h_px))
+    pdf = pdfium.PdfDocument(doc.pdf_bytes)
+    images: list[np.ndarray] = []
+    transforms: list[np.ndarray] = []
+    sizes: list[tuple[int, int]] = []
+    try:
+        for p in range(n_pages):
+            page = pdf[p]
+            gray = page.render(scale=dpi / 72, grayscale=True).to_numpy()
+            if gray.ndim == 3:
+                gray = gray[:, :, 0]
+            gray = np.ascontiguousarray(gray)
+            if level == "clean":
+                img, m = _clean(gray, rng), np.eye(3)
+            elif level == "noisy":
+                img, m = _noisy(gray, rng)
+            else:
+                img, m = _photo(gray, rng)
+            h, w = img.shape[:2]
+            sizes.append((w, h))
+            transforms.append(m)
+            if rotation:
+                img = np.ascontiguousarray(np.rot90(img, k=-rotation // 90))
+            images.append(img)
+    finally:
+        pdf.close()
+    truth = _moved_truth(doc.truth, level, dpi, transforms, sizes, rotation, n_pages, fmt)
+    return Scan(_encode(images, fmt, dpi, rng), fmt, truth)
+
+
+# -- degradations -----------------------------------------------------------------------------
+
+
+def _noise(shape: tuple[int, ...], sigma: float, rng: np.random.Generator) -> np.ndarray:
+    return rng.standard_normal(shape, dtype=np.float32) * np.float32(sigma)
+
+
+def _clean(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    img = cv2.GaussianBlur(gray, (3, 3), float(rng.uniform(0.5, 0.8))).astype(np.float32)
+    img = img * np.float32(rng.uniform(0.93, 0.98)) + np.float32(rng.uniform(4, 12))
+    img += _noise(img.shape, float(rng.uniform(2, 4)), rng)
+    # scanners clip the paper to white: the background stays clean, the ink keeps its noise
+    img[img > np.float32(rng.uniform(232, 240))] = 255
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _noisy(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    h, w = gray.shape
+    angle = float(rng.uniform(-3, 3))
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    img = cv2.warpAffine(
+        gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(int(rng.integers(200, 245)),)
+    )
+    img = cv2.GaussianBlur(img, (5, 5), float(rng.uniform(0.7, 1.3))).astype(np.float32)
+    # uneven lighting: a smooth gradient across the page
+    gx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
+    gy = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+    light = (
+        1.0
+        - np.float32(rng.uniform(0.05, 0.2))
+        * (gx * np.float32(rng.uniform(-1, 1)) + gy * np.float32(rng.uniform(-1, 1))) ** 2
+    )
+    img = img * light * np.float32(rng.uniform(0.82, 0.92)) + np.float32(rng.uniform(8, 25))
+    img += _noise(img.shape, float(rng.uniform(6, 12)), rng)
+    # salt-and-pepper specks
+    specks = rng.random(img.shape, dtype=np.float32) < 0.0008
+    img[specks] = np.float32(rng.uniform(0, 80))
+    out = np.clip(img, 0, 255).astype(np.uint8)
+    # JPEG artefacts
+    quality = int(rng.integers(30, 60))
+    ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if ok:
+        out = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
+    return out, np.vstack([m, [0, 0, 1]])
+
+
+def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    h, w = gray.shape
+    # thermal-paper fade: lower contrast, fading towards one end, a warm paper tint later
+    fade = np.linspace(
+        float(rng.uniform(0.0, 0.25)), float(rng.uniform(0.25, 0.55)), h, dtype=np.float32
+    )[:, None]
+    if rng.random() < 0.5:
+        fade = fade[::-1]
+    paper = np.float32(rng.uniform(225, 245))
+    ink = gray.astype(np.float32)
+    ink = paper - (paper - ink) * (1.0 - fade)
+    # place the paper on a background with a perspective warp
+    pad_x, pad_y = int(w * 0.35), int(h * 0.12)
+    out_w, out_h = w + 2 * pad_x, h + 2 * pad_y
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    jitter = lambda s: float(rng.uniform(-s, s))  # noqa: E731
+    dst = np.float32(
+        [
+            [pad_x + jitter(w * 0.08), pad_y + jitter(h * 0.03)],
+            [pad_x + w + jitter(w * 0.08), pad_y + jitter(h * 0.03)],
+            [pad_x + w + jitter(w * 0.12), pad_y + h + jitter(h * 0.03)],
+            [pad_x + jitter(w * 0.12), pad_y + h + jitter(h * 0.03)],
+        ]
+    )
+    m = cv2.getPerspectiveTransform(src, dst)
+    warped = cv2.warpPerspective(
+        ink, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=(-1.0,)
+    )
+    mask = cv2.warpPerspective(np.ones_like(ink), m, (out_w, out_h), flags=cv2.INTER_LINEAR)
+    base = np.array(
+        [rng.uniform(60, 140), rng.uniform(50, 120), rng.uniform(40, 110)], dtype=np.float32
+    )
+    yy = np.linspace(0, 1, out_h, dtype=np.float32)[:, None, None]
+    xx = np.linspace(0, 1, out_w, dtype=np.float32)[None, :, None]
+    background = base[None, None, :] * (0.7 + 0.5 * xx * yy) + _noise((out_h, out_w, 1), 10, rng)
+    tint = np.array([1.0, rng.uniform(0.96, 1.0), rng.uniform(0.86, 0.95)], dtype=np.float32)  # RGB
+    paper_rgb = warped[:, :, None] * tint[None, None, :]
+    img = mask[:, :, None] * paper_rgb + (1 - mask[:, :, None]) * background
+    # shading: a soft shadow falling across the photo, vignetting
+    cx, cy = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8)
+    dist = (xx - cx) ** 2 + (yy - cy) ** 2
+    img *= 1.0 - np.float32(rng.uniform(0.25, 0.5)) * dist
+    if rng.random() < 0.6:
+        shadow_x = float(rng.uniform(0.3, 0.9))
+        edge = np.clip((xx - shadow_x) * 8, 0, 1)
+        img *= 1.0 - np.float32(rng.uniform(0.15, 0.35)) * edge
+    img = cv2.GaussianBlur(img, (5, 5), float(rng.uniform(0.8, 1.6)))
+    img += _noise(img.shape, float(rng.uniform(4, 9)), rng)
+    return np.clip(img, 0, 255).astype(np.uint8), m
+
+
+# -- truth ------------------------------------------------------------------------------------
+
+
+def _move_box(box: list[float], m: np.ndarray, scale: float) -> list[float]:
+    x0, y0, x1, y1 = (v * scale for v in box)
+    pts = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], dtype=np.float64).T
+    moved = m @ pts
+    moved = moved[:2] / moved[2]
+    return [
+        round(float(moved[0].min()), 1),
+        round(float(moved[1].min()), 1),
+        round(float(moved[0].max()), 1),
+        round(float(moved[1].max()), 1),
+    ]
+
+
+def _moved_truth(
+    truth: dict[str, Any],
+    level: str,
+    dpi: int,
+    transforms: list[np.ndarray],
+    sizes: list[tuple[int, int]],
+    rotation: int,
+    n_pages: int,
+    fmt: str,
+) -> dict[str, Any]:
+    out = copy.deepcopy(truth)
+    scale = dpi / DPI
+    out["source"] = "scan"
+    out["scan_level"] = level
+    out["image_format"] = fmt
+    out["dpi"] = dpi
+    out["rotation"] = rotation
+    out["geometry"] = "exact" if level == "clean" else "approximate"
+    out["pages"] = [
+        {"number": p + 1, "width": sizes[p][0], "height": sizes[p][1]} for p in range(n_pages)
+    ]
+
+    def move(item: dict[str, Any]) -> bool:
+        page = item["page"]
+        if page > n_pages:
+            return False
+        item["bbox"] = _move_box(item["bbox"], transforms[page - 1], scale)
+        return True
+
+    words = out["words"]
+    keep = [w["page"] <= n_pages for w in words]
+    remap: dict[int, int] = {}
+    new_words = []
+    for i, w in enumerate(words):
+        if keep[i]:
+            remap[i] = len(new_words)
+            move(w)
+            new_words.append(w)
+    out["words"] = new_words
+    new_lines = []
+    for line in out["lines"]:
+        if line["page"] <= n_pages:
+            move(line)
+            start, end = line["words"]
+            line["words"] = (
+                [remap[start], remap[start] + (end - start)]
+                if end > start
+                else [len(new_words)] * 2
+            )
+            new_lines.append(line)
+    for ln in new_lines:
+        ln["size"] = round(ln["size"] * scale, 2)
+    out["lines"] = new_lines
+    for k, ln in enumerate(new_lines):
+        for wi in range(*ln["words"]):
+            new_words[wi]["line"] = k
+    for name, spans in list(out["field_spans"].items()):
+        kept = [s for s in spans if move(s)]
+        if kept:
+            out["field_spans"][name] = kept
+        else:
+            del out["field_spans"][name]
+            out["fields"].pop(name, None)
+    out["line_items"] = [item for item in out["line_items"] if "page" not in item or move(item)]
+    out["pages_left_out"] = len(truth["pages"]) - n_pages
+    return out
+
+
+# -- encoding ---------------------------------------------------------------------------------
+
+
+def _encode(images: list[np.ndarray], fmt: str, dpi: int, rng: np.random.Generator) -> bytes:
+    pil = [Image.fromarray(img) for img in images]
+    buf = io.BytesIO()
+    if fmt == "png":
+        ok, enc = cv2.imencode(".png", _to_bgr(images[0]), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+        if not ok:
+            raise RuntimeError("PNG encoding failed")
+        # add the resolution (pHYs) so readers know the DPI
+        return _png_with_dpi(enc.tobytes(), dpi)
+    if fmt == "jpeg":
+        pil[0].save(buf, "JPEG", quality=int(rng.integers(70, 88)), dpi=(dpi, dpi))
+    elif fmt == "webp":
+        pil[0].save(buf, "WEBP", quality=80, method=2)
+    else:
+        pil[0].save(
+            buf,
+            "TIFF",
+            save_all=True,
+            append_images=pil[1:],
+            compression="tiff_deflate",
+            dpi=(dpi, dpi),
+        )
+    return buf.getvalue()
+
+
+def _to_bgr(img: np.ndarray) -> np.ndarray:
+    if img.ndim == 3:
+        return cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+    return img
+
+
+def _png_with_dpi(png: bytes, dpi: int) -> bytes:
+    import struct
+    import zlib
+
+    ppm = round(dpi / 0.0254)
+    data = struct.pack(">IIB", ppm, ppm, 1)
+    chunk = (
+        struct.pack(">I", len(data))
+        + b"pHYs"
+        + data
+        + struct.pack(">I", zlib.crc32(b"pHYs" + data) & 0xFFFFFFFF)
+    )
+    # insert right after IHDR (8-byte signature + 25-byte IHDR chunk)
+    return png[:33] + chunk + png[33:]
