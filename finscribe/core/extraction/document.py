@@ -20,9 +20,15 @@ from finscribe.core.extraction.candidates import (
     generate,
     parse_rate,
 )
-from finscribe.core.extraction.items import line_items
+from finscribe.core.extraction.items import line_items, receipt_items
 from finscribe.core.extraction.labels import LabelMap, map_labels
-from finscribe.core.extraction.parties import Party, PartyLine, find_customer, find_vendor
+from finscribe.core.extraction.parties import (
+    Party,
+    PartyLine,
+    find_customer,
+    find_unlabelled_customer,
+    find_vendor,
+)
 from finscribe.core.extraction.scorer import Scorer, load_scorer
 from finscribe.core.layout.analysis import Layout, analyze_layout, below
 from finscribe.core.layout.tables import Table, find_tables
@@ -297,6 +303,8 @@ def extract_fields(
         for c, p in zip(cs, scorer.score(fname, cs), strict=True):
             c.score = p
     items = line_items(tables, decimal_comma)
+    if not items and document_type == "receipt":
+        items = receipt_items(layout, lm, decimal_comma)
     lines_sum: Decimal | None = None
     if items and all("amount" in i for i in items):
         lines_sum = sum((Decimal(i["amount"]) for i in items), Decimal(0))
@@ -336,6 +344,9 @@ def extract_fields(
             fields[fname] = _cand_field(chosen[fname])
     excluded = table_segs | customer_segs | {(c.page, c.segment.index) for c in chosen.values()}
     vendor = find_vendor(layout, lm, excluded, receipt=document_type == "receipt")
+    if customer is None and vendor is not None and document_type != "receipt":
+        taken = excluded | {(s.page, s.index) for s in vendor.segments}
+        customer = find_unlabelled_customer(layout, lm, taken)
     fields.update(_party_fields("vendor", vendor))
     fields.update(_party_fields("customer", customer))
     terms = _payment_terms(layout, lm)

@@ -8,7 +8,9 @@ from typing import Any
 
 from finscribe.core.extraction.amounts import format_decimal, format_quantity, parse_amount
 from finscribe.core.extraction.candidates import parse_rate
-from finscribe.core.layout.analysis import Segment
+from finscribe.core.extraction.dates import DATE_SPAN, fold
+from finscribe.core.extraction.labels import LabelMap
+from finscribe.core.layout.analysis import Layout, Segment
 from finscribe.core.layout.tables import Table, TableRow
 from finscribe.core.model import BBox
 
@@ -122,4 +124,94 @@ def line_items(tables: list[Table], decimal_comma: bool | None) -> list[dict[str
     for item in items:
         if not item["description"]:
             del item["description"]
+    return items
+
+
+_CODE_AMOUNT = re.compile(r"^(.*?\d)\s+([A-F]|\*)$")
+_LEGEND_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,3})?)\s?%$")
+_STOP_FIELDS = frozenset({"subtotal", "total", "total_tax", "amount_due", "paid", "payment"})
+
+
+def _legend(layout: Layout) -> dict[str, Decimal]:
+    """Tax letter codes printed with their rate (``A 21% ...``, ``B = 9%``)."""
+    codes: dict[str, Decimal] = {}
+    for page in layout.pages:
+        for row in page.rows:
+            words = [w.text for s in row.segments for w in s.words]
+            if len(words) >= 2 and re.fullmatch(r"[A-F]=?", words[0]):
+                for w in words[1:3]:
+                    m = _LEGEND_RATE.match(w.strip("=()"))
+                    if m:
+                        codes.setdefault(words[0][0], Decimal(m.group(1).replace(",", ".")))
+                        break
+    return codes
+
+
+def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> list[dict[str, Any]]:
+    """Items of a receipt without a table header: ``NAME ... 9,78 B`` rows between the header
+    and the first total, with an optional ``3 x 3,26`` quantity line above each."""
+    if not layout.pages:
+        return []
+    page = layout.pages[0]
+    legend = _legend(layout)
+    end = len(page.rows)
+    for i, row in enumerate(page.rows):
+        hits = lm.hits_in(row.segments[0])
+        if hits and hits[0].leading and hits[0].field in _STOP_FIELDS:
+            end = i
+            break
+    start = 0
+    for i, row in enumerate(page.rows[:end]):
+        text = row.text
+        if DATE_SPAN.search(fold(text)) or any(
+            h.field in ("invoice_number", "title", "vendor_tax_id")
+            for s in row.segments
+            for h in lm.hits_in(s)
+        ):
+            start = i + 1
+    items: list[dict[str, Any]] = []
+    pending: tuple[Decimal, Decimal, list[Segment]] | None = None
+    for row in page.rows[start:end]:
+        segs = row.segments
+        if len(segs) == 1:
+            m = _QTY_X_PRICE.match(segs[0].text.strip())
+            if m:
+                qty, _ = _quantity(m.group(1), decimal_comma)
+                price = _money(m.group(2), decimal_comma)
+                if qty is not None and price is not None:
+                    pending = (qty, price, list(segs))
+                    continue
+        if len(segs) < 2:
+            continue
+        last = segs[-1].text.strip()
+        code = None
+        m2 = _CODE_AMOUNT.match(last)
+        if m2:
+            last, code = m2.group(1), m2.group(2)
+        amount = _money(last, decimal_comma)
+        if amount is None:
+            continue
+        desc = " ".join(s.text for s in segs[:-1]).strip()
+        if not any(ch.isalpha() for ch in desc):
+            continue
+        item: dict[str, Any] = {"description": desc}
+        boxes = [s.bbox for s in segs]
+        confs = [s.confidence for s in segs]
+        if pending is not None:
+            qty, price, psegs = pending
+            item["quantity"] = format_quantity(qty)
+            item["unit_price"] = _money_str(price)
+            boxes += [s.bbox for s in psegs]
+            confs += [s.confidence for s in psegs]
+        else:
+            item["quantity"] = "1"
+            item["unit_price"] = _money_str(amount)
+        pending = None
+        if code is not None and code in legend:
+            item["tax_rate"] = format_quantity(legend[code])
+        item["amount"] = format_decimal(amount)
+        item["confidence"] = round(min(confs), 4)
+        item["page"] = page.number
+        item["bbox"] = BBox.enclosing(boxes).to_list()
+        items.append(item)
     return items

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from finscribe.core.extraction.lexicon import match_labels, normalise_token
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment, below
+from finscribe.core.model import BBox
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +96,67 @@ def _add(lm: LabelMap, seg: Segment, start: int, pointer: Pointer) -> None:
     lm.pointers.setdefault((seg.page, seg.index), []).append((start, pointer))
 
 
+_SUMMARY_FIELDS = frozenset({"subtotal", "total_tax", "total", "amount_due"})
+
+
+def _label_parts(lm: LabelMap, seg: Segment) -> list[tuple[BBox, LabelHit]]:
+    """When ``seg`` holds only labels: each summary-field label with the box of its words."""
+    hits = lm.hits_in(seg)
+    covered = {i for h in hits for i in range(h.start, h.end)}
+    if not hits or len(covered) != len(seg.words):
+        return []
+    out: list[tuple[BBox, LabelHit]] = []
+    seen: set[tuple[int, int]] = set()
+    for h in hits:
+        if h.field not in _SUMMARY_FIELDS or (h.start, h.end) in seen:
+            continue
+        seen.add((h.start, h.end))
+        out.append((BBox.enclosing([w.bbox for w in seg.words[h.start : h.end]]), h))
+    return out
+
+
+def _summary_columns(lm: LabelMap, page: PageLayout) -> set[int]:
+    """Rows whose values sit under column labels (``Net  VAT  Gross`` over a totals row).
+
+    For such a row the leading label points at nothing to its right; each amount is pointed
+    at by the column label above it instead. Returns the indexes of those rows and of the
+    header rows (whose labels point at nothing by themselves).
+    """
+    done: set[int] = set()
+    rows = page.rows
+    for ri, row in enumerate(rows):
+        labelled = [part for seg in row.segments for part in _label_parts(lm, seg)]
+        fields = {h.field for _, h in labelled}
+        if len(labelled) < 2 or len(fields) < 2:
+            continue
+        done.add(ri)
+        for rj in range(ri + 1, min(len(rows), ri + 8)):
+            below_row = rows[rj]
+            first = below_row.segments[0]
+            lead = lm.hits_in(first)
+            if not lead or not lead[0].leading or len(below_row.segments) < 3:
+                continue
+            if lead[0].field not in _SUMMARY_FIELDS:
+                continue
+            done.add(rj)
+            for seg in below_row.segments[1:]:
+                over = [
+                    (min(seg.bbox.x1, h.x1) - max(seg.bbox.x0, h.x0), h, hit) for h, hit in labelled
+                ]
+                width, head, hit = max(over, key=lambda t: t[0])
+                if width > 0:
+                    dist = seg.bbox.y0 - head.y1
+                    _add(lm, seg, 0, Pointer(hit.field, "below", dist, hit.end - hit.start, True))
+    return done
+
+
 def _page_pointers(lm: LabelMap, page: PageLayout) -> None:
     rows = page.rows
+    column_rows = _summary_columns(lm, page)
     for ri, row in enumerate(rows):
         for si, seg in enumerate(row.segments):
             hits = lm.hits_in(seg)
-            if not hits:
+            if not hits or ri in column_rows:
                 continue
             for hi, hit in enumerate(hits):
                 nxt = hits[hi + 1].start if hi + 1 < len(hits) else len(seg.words)

@@ -592,6 +592,8 @@ EXTRA_LABELS: dict[str, tuple[str, ...]] = {
         "totale netto",
     ),
     "total": (
+        "gross",
+        "bruto",
         "invoice total",
         "total incl. vat",
         "total toutes taxes comprises",

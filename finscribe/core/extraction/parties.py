@@ -154,3 +154,47 @@ def find_vendor(
     # the name is the first line of its block: walk up while a line is stacked right above
     first = best[1]
     return _party(page, first, lm)
+
+
+def find_unlabelled_customer(
+    layout: Layout, lm: LabelMap, excluded: set[tuple[int, int]]
+) -> Party | None:
+    """A window-envelope address without a label: the left-most stacked block (a name and at
+    least one address line) in the top half of page 1 that is not the vendor's."""
+    if not layout.pages:
+        return None
+    page = layout.pages[0]
+    best: tuple[tuple[float, float], Party] | None = None
+    for seg in page.segments:
+        if (seg.page, seg.index) in excluded or lm.hits_in(seg) or "·" in seg.text:
+            continue
+        if seg.bbox.y0 / max(page.height, 1.0) > 0.45 or seg.bbox.cx > 0.6 * page.width:
+            continue
+        text = seg.text
+        if sum(ch.isalpha() for ch in text) < 2 or _is_value_like(text) or _CONTACT.search(text):
+            continue
+        above = _next_above(page, seg)
+        if (
+            above is not None
+            and (above.page, above.index) not in excluded
+            and not lm.hits_in(above)
+        ):
+            continue  # not the first line of its block
+        party = _party(page, seg, lm)
+        if not party.address or any((s.page, s.index) in excluded for s in party.segments):
+            continue
+        key = (seg.bbox.x0, seg.bbox.y0)
+        if best is None or key < best[0]:
+            best = (key, party)
+    return None if best is None else best[1]
+
+
+def _next_above(page: PageLayout, seg: Segment) -> Segment | None:
+    for row in reversed(page.rows[max(0, seg.row - 2) : seg.row]):
+        for s in row.segments:
+            gap = seg.bbox.y0 - s.bbox.y1
+            if -0.3 * seg.font <= gap <= 1.1 * seg.font and abs(s.bbox.x0 - seg.bbox.x0) <= (
+                1.5 * seg.font
+            ):
+                return s
+    return None
