@@ -88,6 +88,8 @@ def _find_hits(seg: Segment) -> list[LabelHit]:
     out = []
     for m in matches:
         start, end = idx[m.start], idx[m.end - 1] + 1
+        while end < len(tokens) and not tokens[end]:
+            end += 1  # "Invoice # 42", "Total : 12.00": the punctuation belongs to the label
         out.append(LabelHit(m.field, seg, start, end, leading=start == 0))
     return out
 
@@ -130,16 +132,24 @@ def _summary_columns(lm: LabelMap, page: PageLayout) -> set[int]:
         if len(labelled) < 2 or len(fields) < 2:
             continue
         done.add(ri)
+        data_rows: list[int] = []
+        total_rows: list[int] = []
         for rj in range(ri + 1, min(len(rows), ri + 8)):
             below_row = rows[rj]
-            first = below_row.segments[0]
-            lead = lm.hits_in(first)
-            if not lead or not lead[0].leading or len(below_row.segments) < 3:
+            if len(below_row.segments) < 3:
                 continue
-            if lead[0].field not in _SUMMARY_FIELDS:
-                continue
+            lead = lm.hits_in(below_row.segments[0])
+            if lead and lead[0].leading and lead[0].field in _SUMMARY_FIELDS:
+                total_rows.append(rj)
+            else:
+                data_rows.append(rj)
+        # the totals row; with a single tax rate the only data row is the total
+        targets = total_rows or (data_rows if len(data_rows) == 1 else [])
+        for rj in targets:
+            below_row = rows[rj]
             done.add(rj)
-            for seg in below_row.segments[1:]:
+            lead = lm.hits_in(below_row.segments[0])
+            for seg in below_row.segments[1 if lead else 0 :]:
                 over = [
                     (min(seg.bbox.x1, h.x1) - max(seg.bbox.x0, h.x0), h, hit) for h, hit in labelled
                 ]
@@ -158,15 +168,16 @@ def _page_pointers(lm: LabelMap, page: PageLayout) -> None:
             hits = lm.hits_in(seg)
             if not hits or ri in column_rows:
                 continue
-            for hi, hit in enumerate(hits):
-                nxt = hits[hi + 1].start if hi + 1 < len(hits) else len(seg.words)
+            for hit in hits:
+                later = [h.start for h in hits if h.start >= hit.end]
+                nxt = min(later) if later else len(seg.words)
                 words = hit.end - hit.start
                 if hit.end < nxt:
                     _add(lm, seg, hit.end, Pointer(hit.field, "inline", 0.0, words, hit.leading))
                     # "VAT 20%  260.00": a short remainder (a rate) leaves the value to the right
                     if nxt < len(seg.words) or nxt - hit.end > 2:
                         continue
-                if hi + 1 < len(hits):
+                if later:
                     continue  # the next label follows at once: this one has no inline value
                 # the value may be the next segment on the row ...
                 if si + 1 < len(row.segments):

@@ -193,6 +193,8 @@ def _next_above(page: PageLayout, seg: Segment) -> Segment | None:
     for row in reversed(page.rows[max(0, seg.row - 2) : seg.row]):
         for s in row.segments:
             gap = seg.bbox.y0 - s.bbox.y1
+            if "·" in s.text or s.font < 0.8 * seg.font:
+                continue  # a sender line over a window address is no part of it
             if -0.3 * seg.font <= gap <= 1.1 * seg.font and abs(s.bbox.x0 - seg.bbox.x0) <= (
                 1.5 * seg.font
             ):
