@@ -220,6 +220,8 @@ class JobService:
     async def _find_existing(
         self, tenant_id: uuid.UUID, idempotency_key: str | None, job_id: uuid.UUID | None
     ) -> tuple[JobRecord, _Why] | None:
+        if job_id is None and idempotency_key is None:
+            return None
         async with self.db.session() as session:
             if job_id is not None:
                 row = await repo.get_job(session, job_id)
@@ -255,18 +257,26 @@ class JobService:
                 raise JobStateError(f"job {job_id} is {row.status}, not queued")
         return await self.queue.enqueue(job_id, defer_s=defer_s)
 
-    async def reconcile_queue(self, *, limit: int = 1000) -> list[uuid.UUID]:
-        """Re-enqueue queued jobs the queue has lost (e.g. Redis restarted without persistence)
-        and put processing jobs whose worker and queue entry are gone back in the queue.
-        Returns the ids enqueued again. Safe to run from several processes."""
+    async def reconcile_queue(
+        self, *, limit: int = 1000, max_attempts: int | None = None
+    ) -> list[uuid.UUID]:
+        """Re-enqueue unfinished jobs the queue no longer holds: lost (Redis restarted without
+        persistence) or whose queue run ended without finishing the job (a worker killed
+        mid-write). Processing jobs go back to queued first. With `max_attempts`, a job that
+        already had that many attempts fails with code MAX_ATTEMPTS instead of running again.
+        Returns the ids enqueued again. Safe to run from several processes at once."""
         if self.queue is None:
             return []
         async with self.db.session() as session:
             rows = await repo.list_jobs_by_status(session, ("queued", "processing"), limit)
-            candidates = [(r.id, r.status) for r in rows]
+            candidates = [(r.id, r.status, r.attempts) for r in rows]
         enqueued: list[uuid.UUID] = []
-        for jid, status in candidates:
-            if await self.queue.status(jid) != "not_found":
+        for jid, status, attempts in candidates:
+            if await self.queue.status(jid) not in ("not_found", "complete"):
+                continue  # queued, deferred (retry backoff) or running
+            if max_attempts is not None and attempts >= max_attempts:
+                with contextlib.suppress(JobStateError):
+                    await self.fail(jid, "MAX_ATTEMPTS", f"gave up after {attempts} attempts")
                 continue
             if status == "processing":
                 async with self.db.session() as session:
@@ -326,7 +336,9 @@ class JobService:
                 after=after,
                 limit=limit + 1,
             )
-            records = [await self._record(session, r) for r in rows[:limit]]
+            page = rows[:limit]
+            results = await repo.result_ids_for_jobs(session, [r.id for r in page])
+            records = [JobRecord.of(r, results.get(r.id)) for r in page]
         more = len(rows) > limit
         next_cursor = encode_cursor(records[-1].created_at, records[-1].id) if more else None
         return JobPage(jobs=records, next_cursor=next_cursor)

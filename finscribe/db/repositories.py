@@ -245,6 +245,16 @@ async def get_result_for_job(session: AsyncSession, job_id: uuid.UUID) -> Result
     ).scalar_one_or_none()
 
 
+async def result_ids_for_jobs(
+    session: AsyncSession, job_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """{job id: result id} for those of the jobs that have a result."""
+    if not job_ids:
+        return {}
+    stmt = select(Result.job_id, Result.id).where(Result.job_id.in_(list(job_ids)))
+    return {job_id: result_id for job_id, result_id in (await session.execute(stmt)).all()}
+
+
 async def count_results_for_job(session: AsyncSession, job_id: uuid.UUID) -> int:
     stmt = select(func.count()).select_from(Result).where(Result.job_id == job_id)
     return int((await session.execute(stmt)).scalar_one())

@@ -379,3 +379,48 @@ async def test_corrections_update_the_document_and_export(
     assert "job.submitted" in actions
     assert "result.corrected" in actions
     assert "corrections.exported" in actions
+
+
+async def test_reconcile_reruns_a_queue_run_that_did_not_finish_the_job(
+    service: JobService, tenants: TenantService, job_queue: ArqQueue
+) -> None:
+    """A real arq worker runs the job but never finishes it in the database (killed mid-way):
+    the queue says complete, the database says processing -> run it again; after
+    `max_attempts` attempts it fails instead of looping forever."""
+    from arq.worker import Worker, func
+
+    from finscribe.constants import PROCESS_JOB_FUNCTION, QUEUE_NAME
+
+    async def dies_midway(_ctx: dict[str, object], job_id: str) -> None:
+        await service.start(uuid.UUID(job_id))
+
+    def worker() -> Worker:
+        return Worker(
+            functions=[func(dies_midway, name=PROCESS_JOB_FUNCTION)],
+            redis_pool=job_queue.pool,
+            queue_name=QUEUE_NAME,
+            burst=True,
+            poll_delay=0.01,
+            handle_signals=False,
+            keep_result=60,
+        )
+
+    tenant = await _tenant(tenants)
+    job = (await service.submit(tenant, b"half done")).job
+    w = worker()
+    await w.async_run()
+    await w.close()
+    assert await job_queue.status(job.id) == "complete"
+    assert (await service.get(tenant, job.id)).status == "processing"
+
+    assert job.id in await service.reconcile_queue(max_attempts=2)
+    assert await job_queue.status(job.id) == "queued"
+    w = worker()
+    await w.async_run()
+    await w.close()
+    assert (await service.get(tenant, job.id)).attempts == 2
+
+    assert job.id not in await service.reconcile_queue(max_attempts=2)
+    failed = await service.get(tenant, job.id)
+    assert failed.status == "failed"
+    assert failed.error_code == "MAX_ATTEMPTS"
