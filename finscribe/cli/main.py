@@ -16,6 +16,7 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 #: its module here, one per line.
 SUBCOMMANDS: tuple[str, ...] = (
     "finscribe.cli.scan",
+    "finscribe.cli.train",
     "finscribe.cli.serve",
     "finscribe.cli.worker",
     "finscribe.cli.migrate",
