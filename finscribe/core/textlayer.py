@@ -22,6 +22,9 @@ from finscribe.core.model import BBox, Line, PageText, Word
 
 #: A gap between two characters wider than this (in ems) splits a word.
 WORD_GAP_EM: Final = 0.2
+#: Characters from different text objects (separate strings) this far apart (in ems) are
+#: different words even without a space between them.
+OBJECT_GAP_EM: Final = 0.05
 #: A gap between two words wider than this (in ems) splits a line (columns, table cells),
 #: the way an OCR detector separates text regions.
 LINE_GAP_EM: Final = 1.5
@@ -225,6 +228,11 @@ def _codes(raw: object, count: int) -> list[int]:
     return [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
 
 
+def _text_object(raw: object, index: int) -> int:
+    handle = pdfium_c.FPDFText_GetTextObject(raw, index)
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
 def _read_chars(
     textpage: pdfium.PdfTextPage, affine: _Affine
 ) -> tuple[list[_Char | None], int, int, int]:
@@ -293,7 +301,15 @@ def _read_chars(
         bottom_y = b * left + d * bottom + f
         text = chr(code)
         text = _LIGATURES.get(text, text)
-        append(_Char(text, x0, y0, x1, y1, bottom_y + baseline_offset, size or (y1 - y0)))
+        char = _Char(text, x0, y0, x1, y1, bottom_y + baseline_offset, size or (y1 - y0))
+        previous = chars[-1] if chars else None
+        if (
+            previous is not None
+            and previous.x1 + OBJECT_GAP_EM * char.size < char.x0
+            and _text_object(raw, i - 1) != _text_object(raw, i)
+        ):
+            append(None)  # two strings drawn next to each other, not one word
+        append(char)
         good += 1
         if text.isalnum():
             alnum += 1
