@@ -51,12 +51,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     def provide_services(state: State) -> Services:
         return state.services  # type: ignore[no-any-return]
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[SystemController, JobsController, ResultsController, AdminController],
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         guards=[auth.auth_guard],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_id_middleware],
         lifespan=[lifespan],
         request_max_body_size=None,
         openapi_config=OpenAPIConfig(
@@ -76,6 +75,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         debug=False,
         logging_config=None,
     )
+    # Outermost, so unmatched routes (404/405) and framework errors get a request id too.
+    app.asgi_handler = request_id_middleware(app.asgi_handler)
+    return app
 
 
 def asgi_app() -> Litestar:
