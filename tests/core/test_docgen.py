@@ -1,9 +1,10 @@
-"""The test-document generator: determinism, consistent Decimal truth, valid ids, exact text boxes."""
+"""The test-document generator: determinism, consistent Decimal truth, valid ids, text boxes."""
 
 from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,7 @@ def test_truth_is_json_and_has_the_schema_fields() -> None:
             assert Decimal(value) == Decimal(value).quantize(Decimal("0.01"))
             assert "," not in value
         if name in ("invoice_date", "due_date"):
-            assert len(value) == 10 and value[4] == "-" and value[7] == "-"
+            assert date.fromisoformat(value).isoformat() == value
 
 
 @pytest.mark.parametrize("kind", ["invoice", "credit_note", "receipt"])
@@ -154,7 +155,8 @@ def test_ibans_and_tax_ids_are_valid() -> None:
                     f[f"{who}_tax_id"],
                 )
                 seen_ids += 1
-    assert seen_ibans > 20 and seen_ids > 40
+    assert seen_ibans > 20
+    assert seen_ids > 40
 
 
 def _layer_words(
@@ -212,13 +214,17 @@ def test_text_layer_has_the_truth_words_at_their_boxes(layout: str) -> None:
     missing = []
     for word in doc.truth["words"]:
         x0, y0, x1, y1 = word["bbox"]
-        candidates = [
+        # x from advance widths: within 2.5 px (pdfium's loose boxes widen overhanging glyphs);
+        # y: the loose box spans the font's bounding box, so compare centres
+        found = [
             b
             for text, b in layer[word["page"]]
-            if word["text"] in text and abs(b[3] - y1) <= 4 and b[0] - 2 <= x0 and x1 <= b[2] + 2
+            if text == word["text"]
+            and abs(b[0] - x0) <= 2.5
+            and abs(b[2] - x1) <= 2.5
+            and abs((b[1] + b[3]) / 2 - (y0 + y1) / 2) <= max(3.0, 0.25 * (y1 - y0))
         ]
-        exact = [b for b in candidates if abs(b[0] - x0) <= 2 and abs(b[2] - x1) <= 2]
-        if not (exact or candidates):
+        if not found:
             missing.append(word)
     assert not missing, missing[:5]
     # and nothing is drawn that the truth does not know about
@@ -257,7 +263,8 @@ def test_scan_truth_matches_the_image(level: str) -> None:
     assert [w["text"] for w in scan.truth["words"]] == [w["text"] for w in doc.truth["words"]]
     for w in scan.truth["words"]:
         x0, y0, x1, y1 = w["bbox"]
-        assert -5 <= x0 < x1 <= page["width"] + 5 and -5 <= y0 < y1 <= page["height"] + 5
+        assert -5 <= x0 < x1 <= page["width"] + 5
+        assert -5 <= y0 < y1 <= page["height"] + 5
 
 
 def test_scan_formats_rotation_and_multipage_tiff() -> None:

@@ -148,7 +148,18 @@ def kv_block(
         for lab, val, tag in pairs:
             y += lead
             rec.text(x, y, lab, ctx.reg, size)
-            if align == "right":
+            if text_width(val, ctx.bold, size) > width - label_w:
+                # too long for the value column: the value goes under its label
+                y += lead
+                rec.text(
+                    x + width if align == "right" else x,
+                    y,
+                    [(val, tag)],
+                    ctx.bold,
+                    size,
+                    align=align,
+                )
+            elif align == "right":
                 rec.text(x + width, y, [(val, tag)], ctx.bold, size, align="right")
             else:
                 rec.text(x + label_w, y, [(val, tag)], ctx.bold, size)
@@ -203,6 +214,7 @@ def party_block(
     name_size: float | None = None,
     with_tax: bool = True,
     with_contact: bool = True,
+    max_width: float | None = None,
 ) -> float:
     """Name, address lines, and optionally tax id and contact of the vendor or customer."""
     c = ctx.content
@@ -216,10 +228,11 @@ def party_block(
         y += 2
     ns = name_size or size * 1.15
     y += ns * 1.25
-    rec.text(x, y, [(party.name, f"{who}_name")], ctx.bold, ns, align=align)
+    fit = max_width
+    rec.text(x, y, [(party.name, f"{who}_name")], ctx.bold, ns, align=align, max_width=fit)
     for line in party.address:
         y += lead
-        rec.text(x, y, [(line, f"{who}_address")], ctx.reg, size, align=align)
+        rec.text(x, y, [(line, f"{who}_address")], ctx.reg, size, align=align, max_width=fit)
     if with_tax and party.tax_id:
         y += lead
         key = _tax_label_key(c.language, party.country) if who == "vendor" else "customer_tax_id"
@@ -230,14 +243,16 @@ def party_block(
             ctx.reg,
             size,
             align=align,
+            max_width=fit,
         )
     if with_contact:
         if party.phone:
             y += lead
-            rec.text(x, y, f"{ctx.label('tel')} {party.phone}", ctx.reg, size, align=align)
+            phone = f"{ctx.label('tel')} {party.phone}"
+            rec.text(x, y, phone, ctx.reg, size, align=align, max_width=fit)
         if party.email:
             y += lead
-            rec.text(x, y, party.email, ctx.reg, size, align=align)
+            rec.text(x, y, party.email, ctx.reg, size, align=align, max_width=fit)
     return y + lead * 0.6
 
 

@@ -11,7 +11,7 @@ from tests.docgen import layouts
 from tests.docgen.content import Content
 from tests.docgen.fakes import compact_id
 from tests.docgen.locales import rate_value
-from tests.docgen.recorder import DPI, Recorder
+from tests.docgen.recorder import DPI, PX_PER_PT, Recorder
 
 TRUTH_SCHEMA = "finscribe-docgen/1"
 FIELD_NAMES = (
@@ -110,9 +110,12 @@ def generate_document(
 def _render(seed: int, c: Content, layout: str) -> GeneratedDocument:
     rng = random.Random(seed * 31 + 101)
     if layout == "receipt":
-        w, h = layouts.receipt_page_px(c)
-        rec = Recorder(w, h)
-        n_pages = layouts.render_receipt(rec, c, rng)
+        # draw once on scratch paper to learn the length, then on paper cut to that length
+        w = layouts.RECEIPT_WIDTH_PX
+        end = layouts.render_receipt(Recorder(w, 6000), c, random.Random(seed * 31 + 101))
+        rec = Recorder(w, round(end * PX_PER_PT))
+        layouts.render_receipt(rec, c, rng)
+        n_pages = 1
     else:
         w, h = layouts.page_size(c, layout, rng)
         rec = Recorder(w, h)

@@ -10,7 +10,7 @@ from tests.docgen import blocks
 from tests.docgen.blocks import Ctx
 from tests.docgen.content import Content
 from tests.docgen.locales import format_date, format_money, format_quantity, format_rate
-from tests.docgen.recorder import PX_PER_PT, Recorder, text_width, wrap
+from tests.docgen.recorder import Recorder, text_width, wrap
 
 A4_PX = (1654, 2339)
 LETTER_PX = (1700, 2200)
@@ -133,14 +133,18 @@ def _header_sidebar(rec: Recorder, ctx: Ctx) -> float:
     side_w = 150.0
     rec.rect(0, 0, side_w, rec.h, stroke=None, fill=ctx.tint)
     inner = Ctx(**{**ctx.__dict__, "left": 20.0, "right": side_w - 12})
-    y = blocks.party_block(rec, inner, 20, 50, "vendor", name_size=ctx.size * 1.2, with_tax=False)
+    fit = side_w - 30
+    y = blocks.party_block(
+        rec, inner, 20, 50, "vendor", name_size=ctx.size * 1.2, with_tax=False, max_width=fit
+    )
     v = c.vendor
     if v.tax_id:
         y += 10
         key = blocks._tax_label_key(c.language, v.country)
         rec.text(20, y, ctx.label(key), ctx.bold, ctx.size * 0.85)
         y += ctx.size * 1.3
-        rec.text(20, y, [(v.tax_id, "vendor_tax_id")], ctx.reg, ctx.size * 0.85)
+        tax = [(v.tax_id, "vendor_tax_id")]
+        rec.text(20, y, tax, ctx.reg, ctx.size * 0.85, max_width=fit)
     lines = blocks.bank_lines(ctx)
     if lines:
         y += 24
@@ -150,7 +154,7 @@ def _header_sidebar(rec: Recorder, ctx: Ctx) -> float:
             y += ctx.size * 1.3
             rec.text(20, y, label, ctx.reg, ctx.size * 0.8, color=(0.35, 0.35, 0.35))
             y += ctx.size * 1.2
-            rec.text(20, y, [value], ctx.reg, ctx.size * 0.72)
+            rec.text(20, y, [value], ctx.reg, ctx.size * 0.8, max_width=fit)
     ctx.footer_bank = False
     ctx.footer_tax = False
     ctx.left = side_w + 28
@@ -313,13 +317,8 @@ def _continuation_header(rec: Recorder, ctx: Ctx, layout: str) -> None:
 # -- receipt ----------------------------------------------------------------------------------
 
 
-def receipt_height_pt(content: Content) -> float:
-    """Height of the receipt paper in points for ``content`` (same line count as drawn)."""
-    n = 9 + len(content.vendor.address) + len(content.items) * 2 + len(content.tax_groups) * 2 + 8
-    return n * 11.5 + 60
-
-
-def render_receipt(rec: Recorder, content: Content, rng: random.Random) -> int:
+def render_receipt(rec: Recorder, content: Content, rng: random.Random) -> float:
+    """Draw a till receipt; return the y (points) where the paper should end."""
     c = content
     loc = c.locale
     lab = c.labels
@@ -435,10 +434,10 @@ def render_receipt(rec: Recorder, content: Content, rng: random.Random) -> int:
         rec.text(right, y, format_money(c.total, loc, "plain"), font, size, align="right")
     # tax table: code, rate, net, tax, gross
     y += lead * 1.4
-    cols = (left, left + 50, right - 95, right - 48, right)
+    cols = (left, left + 14, right - 100, right - 52, right)
     heads = (
         "",
-        lab["tax"].rstrip(".:") if c.locale.country != "US" else "Tax",
+        "%",
         lab["net"],
         lab["tax"].rstrip(".:"),
         lab["gross"],
@@ -472,7 +471,8 @@ def render_receipt(rec: Recorder, content: Content, rng: random.Random) -> int:
         )
     if not single:
         y += lead
-        rec.text(cols[0], y, lab["total"], font, size * 0.9)
+        sum_label = {"de": "Summe", "nl": "Totaal", "it": "Totale"}.get(c.language, "Total")
+        rec.text(cols[0], y, sum_label, font, size * 0.9)
         rec.text(
             cols[2],
             y,
@@ -501,11 +501,7 @@ def render_receipt(rec: Recorder, content: Content, rng: random.Random) -> int:
     )
     y += lead * 1.4
     rec.text(mid, y, lab["receipt_thanks"], bold, size, align="center")
-    return 1
-
-
-def receipt_page_px(content: Content) -> tuple[int, int]:
-    return RECEIPT_WIDTH_PX, round(receipt_height_pt(content) * PX_PER_PT)
+    return y + 30
 
 
 __all__ = ["A4_LAYOUTS", "LAYOUTS", "format_rate", "render_a4", "render_receipt"]

@@ -24,6 +24,16 @@ FAMILIES: dict[str, tuple[str, str]] = {
 }
 
 _registered: set[str] = set()
+#: (font, WinAnsi code, advance per 1000 em) where pdfium's built-in metrics differ.
+PDFIUM_WIDTHS = (
+    ("Helvetica", 0x80, 667),
+    ("Helvetica", 0xAB, 612),
+    ("Helvetica", 0xBB, 612),
+    ("Helvetica-Bold", 0x80, 722),
+    ("Helvetica-Bold", 0x40, 1072),
+    ("Times-Roman", 0x80, 722),
+    ("Times-Bold", 0x80, 722),
+)
 
 
 def register_fonts() -> None:
@@ -35,6 +45,11 @@ def register_fonts() -> None:
     font_dir = Path(reportlab.__file__).parent / "fonts"
     for name, file in (("Vera", "Vera.ttf"), ("VeraBd", "VeraBd.ttf")):
         pdfmetrics.registerFont(TTFont(name, str(font_dir / file)))
+    # reportlab writes no /Widths for the standard 14 fonts, so viewers use their own metrics;
+    # where pdfium's differ from reportlab's AFM tables, use pdfium's (measured) so the recorded
+    # boxes match what pdfium renders and extracts.
+    for font_name, code, width in PDFIUM_WIDTHS:
+        pdfmetrics.getFont(font_name).widths[code] = width
     _registered.add("vera")
 
 
@@ -92,6 +107,7 @@ class Recorder:
         size: float = 9.0,
         align: str = "left",
         color: tuple[float, float, float] = (0, 0, 0),
+        max_width: float | None = None,
     ) -> tuple[float, float, float, float]:
         """Draw one line with its baseline at ``y`` (points from the top); return its box in points.
 
@@ -105,6 +121,9 @@ class Recorder:
         if not full.strip():
             return (x, y, x, y)
         width = text_width(full, font, size)
+        if max_width is not None and width > max_width:
+            size = size * max_width / width
+            width = text_width(full, font, size)
         if align == "right":
             x0 = x - width
         elif align == "center":
