@@ -15,9 +15,8 @@ class PipelineEngine:
 
     Models load once, when the runner is built. ``read_pages`` returns, per page, the lines
     in reading order; coordinates are pixels of the upright page: the given image turned
-    counter-clockwise by each line's ``rotation``, which says how far the given image was
-    turned clockwise from upright (0 unless the page was sideways or upside down; the same
-    meaning as ``finscribe.core.model.PageText.rotation``).
+    clockwise by each line's ``rotation`` (0 unless the page was sideways or upside down;
+    the same meaning as the text layer's ``PageText.rotation``).
     Slight skew is handled per line (perspective crops), not by turning the page.
     """
 

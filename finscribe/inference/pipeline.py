@@ -56,12 +56,13 @@ class OcrPipeline:
 
     Coordinates: every polygon and word box of a returned :class:`OcrLine` is in pixels
     of the *upright* page. ``OcrLine.rotation`` (0, 90, 180 or 270; the same for all lines
-    of a page) is how far the given image was turned clockwise from upright; the engine
-    undid it, so the upright page is the given image turned counter-clockwise by
-    ``rotation`` (for 90/270 its width and height swap). With 0 the coordinates are those
-    of the image as given. ``geometry.rotate_points(points, rotation, upright_w, upright_h)``
-    maps upright coordinates back to the given image. Slight skew is not undone in
-    coordinates: polygons follow the skewed lines; word boxes are axis-aligned around them.
+    of a page) is the clockwise turn the engine gave the image to make it upright, as in
+    the text layer's ``PageText.rotation`` (a page scanned turned 90 degrees clockwise is
+    reported as 270). For 90/270 the upright page's width and height are swapped; with 0
+    the coordinates are those of the image as given.
+    ``geometry.rotate_points(points, (360 - rotation) % 360, upright_w, upright_h)`` maps
+    upright coordinates back to the given image. Slight skew is not undone in coordinates:
+    polygons follow the skewed lines; word boxes are axis-aligned around them.
     """
 
     def __init__(self, runner: ModelRunner, charset: Sequence[str], params: PipelineParams) -> None:
@@ -186,7 +187,7 @@ class OcrPipeline:
                     confidence=dec.confidence,
                     polygon=tuple((float(x), float(y)) for x, y in quad),
                     words=tuple(out_words),
-                    rotation=(360 - page.turned) % 360,
+                    rotation=page.turned,
                 )
             )
         return lines

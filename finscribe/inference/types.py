@@ -23,7 +23,8 @@ class OcrLine:
     #: Four corner points (clockwise from top-left) of the detected region.
     polygon: tuple[tuple[float, float], ...]
     words: tuple[OcrWord, ...]
-    #: How far (0/90/180/270 degrees clockwise) the given image was turned from upright; the
-    #: engine undid it before reading. ``polygon`` and word boxes are pixels of the upright
-    #: page (the image as given when 0); see :class:`finscribe.inference.pipeline.OcrPipeline`.
+    #: The clockwise turn (0/90/180/270) the engine gave the image to make the page upright
+    #: (same meaning as ``PageText.rotation`` from the text layer). ``polygon`` and word boxes
+    #: are pixels of that upright page (the image as given when 0); see
+    #: :class:`finscribe.inference.pipeline.OcrPipeline`.
     rotation: int = 0

@@ -81,13 +81,14 @@ async def test_rotated_page_is_read_upright(
     turned = np.ascontiguousarray(np.rot90(rendered_page.image, k=-rotation // 90))
     [lines] = await ocr_engine.read_pages([turned])
     _assert_reads(lines, rendered_page)
-    assert {line.rotation for line in lines} == {rotation}
+    # the engine reports the clockwise turn it applied to make the page upright
+    assert {line.rotation for line in lines} == {(360 - rotation) % 360}
     # coordinates are those of the upright page; rotate_points maps them to the given image
     up_h, up_w = rendered_page.image.shape[:2]
     first = lines[0].words[0]
     assert _iou(first.box, rendered_page.words[0].box) > 0.5
     corners = np.array([[first.box[0], first.box[1]], [first.box[2], first.box[3]]], np.float32)
-    mapped = rotate_points(corners, rotation, up_w, up_h)
+    mapped = rotate_points(corners, (360 - lines[0].rotation) % 360, up_w, up_h)
     mx0, my0 = mapped.min(axis=0)
     mx1, my1 = mapped.max(axis=0)
     region = turned[int(my0) : int(my1), int(mx0) : int(mx1)]
