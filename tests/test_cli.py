@@ -13,6 +13,7 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 
 from finscribe.cli.main import main
+from finscribe.core.schema import schema_errors
 
 PAGE = (360.0, 200.0)
 
@@ -66,6 +67,7 @@ def test_json_lines_in_input_order_with_error_object_and_failing_exit(
         assert document["schema_version"] == "1"  # type: ignore[index]
         assert [p["source"] for p in document["pages"]] == ["text_layer"] * pages  # type: ignore[index]
         assert document["pages"][0]["width"] == 1000  # type: ignore[index]  # 5 in at 200 dpi
+        assert schema_errors(document) == []
 
 
 def test_all_good_inputs_exit_zero(

@@ -148,7 +148,8 @@ def minimal_document(doc_text: DocumentText, hints: Mapping[str, Any]) -> dict[s
     return {
         "schema_version": SCHEMA_VERSION,
         "document_type": str(hints.get("document_type", "unknown")),
-        "language": str(hints.get("language", "und")),
+        # Schema v1 wants an ISO 639-1 code; without extraction nothing is detected.
+        "language": str(hints.get("language", "en")),
         "pages": [
             {"number": p.number, "width": p.width, "height": p.height, "source": p.source}
             for p in doc_text.pages

@@ -18,6 +18,7 @@ from reportlab.pdfgen import canvas
 from finscribe import errors
 from finscribe.constants import STAGES
 from finscribe.core import ingest, pipeline, text
+from finscribe.core.schema import schema_errors
 from finscribe.inference.factory import create_engine
 from finscribe.inference.protocol import Image, OcrEngine
 from finscribe.inference.types import OcrLine, OcrWord
@@ -260,3 +261,6 @@ def test_minimal_document_is_schema_v1() -> None:
         "validation": {"valid": True, "issues": []},
         "needs_review": True,
     }
+    assert schema_errors(doc) == []
+    assert pipeline.minimal_document(doc_text, {})["language"] == "en"
+    assert schema_errors(pipeline.minimal_document(doc_text, {})) == []
