@@ -13,7 +13,9 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 #: Modules that each expose ``register(subparsers: Subparsers) -> None``; the parser they add
 #: sets ``handler=<function(args) -> int>`` with ``set_defaults``. Add a subcommand by adding
-#: its module here, one per line.
+#: its module here, one per line. The subcommand is named like its module (``...cli.scan``
+#: registers ``scan``): only the module of the command run is imported, so `finscribe scan`
+#: does not pay for the service tier's imports.
 SUBCOMMANDS: tuple[str, ...] = (
     "finscribe.cli.scan",
     "finscribe.cli.train",
@@ -26,21 +28,25 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the arguments, only the named command's module is imported."""
     parser = argparse.ArgumentParser(
         prog="finscribe",
         description="Financial documents (invoices, receipts, credit notes) to checked data.",
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    command = next((a for a in argv or () if not a.startswith("-")), None)
+    chosen = [m for m in SUBCOMMANDS if m.rsplit(".", 1)[-1] == command]
+    for name in chosen or SUBCOMMANDS:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
