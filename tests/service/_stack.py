@@ -144,11 +144,12 @@ def wait_job(
     until: tuple[str, ...] = FINISHED,
     timeout: float = 60,
     procs: tuple[Proc, ...] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     body: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        response = client.get(f"/api/v1/jobs/{job_id}")
+        response = client.get(f"/api/v1/jobs/{job_id}", headers=headers)
         response.raise_for_status()
         body = response.json()
         if body["status"] in until:
