@@ -306,3 +306,21 @@ def test_fixtures_are_usable(
     assert docgen_invoice_pdf.startswith(b"%PDF")
     assert docgen_scan_png.startswith(b"\x89PNG")
     assert docgen_factory(3).truth == generate_document(3).truth
+
+
+def test_committed_examples_match_the_generator(tmp_path: Path) -> None:
+    from tests.docgen.samples import SAMPLES, write_samples
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    written = write_samples(tmp_path)
+    assert len(written) == len(SAMPLES)
+    total = 0
+    for path in written:
+        committed = examples / path.name
+        truth_name = path.name.rsplit(".", 1)[0] + ".truth.json"
+        assert committed.exists(), f"{committed} missing: run `make samples`"
+        fresh_truth = json.loads((tmp_path / truth_name).read_text(encoding="utf-8"))
+        old_truth = json.loads((examples / truth_name).read_text(encoding="utf-8"))
+        assert fresh_truth == old_truth, f"{truth_name} is stale: run `make samples`"
+        total += committed.stat().st_size + (examples / truth_name).stat().st_size
+    assert total < 2_000_000

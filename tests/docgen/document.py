@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -230,3 +231,20 @@ def build_truth(
             "receipt prices include tax; tax_rate is printed as a letter code"
         )
     return truth
+
+
+def dump_truth(truth: dict[str, Any]) -> str:
+    """The truth as JSON text: readable at the top, one compact line per word, line and item."""
+    parts = []
+    for key, value in truth.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            rows = ",\n  ".join(json.dumps(v, ensure_ascii=False) for v in value)
+            parts.append(f"{json.dumps(key)}: [\n  {rows}\n ]")
+        elif isinstance(value, dict) and value:
+            rows = ",\n  ".join(
+                f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items()
+            )
+            parts.append(f"{json.dumps(key)}: {{\n  {rows}\n }}")
+        else:
+            parts.append(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n " + ",\n ".join(parts) + "\n}\n"

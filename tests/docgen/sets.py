@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.docgen.document import GeneratedDocument, generate_document
+from tests.docgen.document import GeneratedDocument, dump_truth, generate_document
 from tests.docgen.scan import make_scan
 
 
@@ -98,9 +98,7 @@ def write_set(
             for filename, data, truth, level in files:
                 (out / filename).write_bytes(data)
                 truth_name = filename.rsplit(".", 1)[0] + ".truth.json"
-                (out / truth_name).write_text(
-                    json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8"
-                )
+                (out / truth_name).write_text(dump_truth(truth), encoding="utf-8")
                 entry = {
                     "file": filename,
                     "truth": truth_name,
