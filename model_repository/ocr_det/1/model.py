@@ -1,6 +1,7 @@
 """Triton Python-backend model: PaddleOCR text detection, model.onnx run by onnxruntime (CPU)."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,19 @@ def load_session(args: dict) -> ort.InferenceSession:
         raise pb_utils.TritonModelException(
             f"{path} is missing: run `make triton-repo` (python -m finscribe.inference.triton_repo)"
         )
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    # "cpu" here; "cuda" runs the network on a GPU when onnxruntime-gpu is installed
+    # (FINSCRIBE_TRITON_EXECUTION_PROVIDER overrides the config, e.g. for a GPU benchmark)
+    provider = os.environ.get("FINSCRIBE_TRITON_EXECUTION_PROVIDER") or params.get(
+        "execution_provider", "cpu"
+    )
+    providers = ["CPUExecutionProvider"]
+    if provider == "cuda":
+        if "CUDAExecutionProvider" not in ort.get_available_providers():
+            raise pb_utils.TritonModelException(
+                "execution_provider cuda: onnxruntime-gpu is not installed"
+            )
+        providers.insert(0, "CUDAExecutionProvider")
+    return ort.InferenceSession(str(path), options, providers=providers)
 
 
 def run_grouped(session: ort.InferenceSession, arrays: list) -> list:
@@ -31,7 +44,9 @@ def run_grouped(session: ort.InferenceSession, arrays: list) -> list:
     name = session.get_inputs()[0].name
     results: list = [None] * len(arrays)
     for members in groups.values():
-        batch = np.concatenate([arrays[i] for i in members]) if len(members) > 1 else arrays[members[0]]
+        batch = (
+            np.concatenate([arrays[i] for i in members]) if len(members) > 1 else arrays[members[0]]
+        )
         out = session.run(None, {name: batch})[0]
         start = 0
         for i in members:
