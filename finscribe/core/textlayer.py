@@ -256,12 +256,14 @@ def _read_chars(
     get_origin = pdfium_c.FPDFText_GetCharOrigin
     get_size = pdfium_c.FPDFText_GetFontSize
     get_matrix = pdfium_c.FPDFText_GetMatrix
+    map_error = pdfium_c.FPDFText_HasUnicodeMapError
     chars: list[_Char | None] = []
     append = chars.append
     good = bad = alnum = 0
     last_key: tuple[float, float] | None = None
     size = baseline_offset = 0.0
     horizontal = True
+    unmapped = False
     for i, code in enumerate(codes):
         if code <= 0x20 or code in _WHITESPACE_CODES:
             append(None)
@@ -287,6 +289,12 @@ def _read_chars(
             get_origin(raw, i, ox, oy)
             baseline_offset = (b * ox.value + d * oy.value + f) - (b * left + d * bottom + f)
             size = get_size(raw, i) * scale
+            # A font without a Unicode map gives its raw codes: letters, but not the text.
+            unmapped = map_error(raw, i) == 1
+        if unmapped:
+            bad += 1
+            append(None)
+            continue
         if not horizontal:
             append(None)
             continue

@@ -228,10 +228,52 @@ def test_searchable_scan_keeps_its_text_layer() -> None:
     assert page.lines[0].text == "line 0 of the recognised text"
 
 
-def test_unmapped_glyphs_are_garbage() -> None:
-    # Private-use code points stand for glyphs without a Unicode mapping.
-    page = _read(_pdf([(50, 500, 12, "\ue001\ue002\ue003\ue004 \ue005\ue006\ue007\ue008 ab")]))
-    assert page is None
+def _raw_pdf(font: bytes, content: bytes) -> bytes:
+    """A one-page PDF written by hand (to get fonts reportlab will not write)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        font,
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+def test_font_without_unicode_map_is_garbage() -> None:
+    """Glyph names nobody can map: PDFium reports the raw codes, which are not the text."""
+    names = b" ".join(b"/g%d" % n for n in range(1, 27))
+    unmapped = (
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+        b"/Encoding << /Type /Encoding /Differences [65 " + names + b"] >> >>"
+    )
+    content = b"BT /F1 12 Tf 20 150 Td (ABCDEFGH IJKLMNOP QRSTUV) Tj ET"
+    assert _read(_raw_pdf(unmapped, content)) is None
+    # The same page with a mapped font is read.
+    mapped = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    page = _read(_raw_pdf(mapped, content))
+    assert page is not None
+    assert page.text == "ABCDEFGH IJKLMNOP QRSTUV"
+
+
+def test_symbol_soup_is_garbage() -> None:
+    # Glyphs the font cannot encode come out as boxes: not a text layer to trust.
+    assert (
+        _read(_pdf([(50, 500, 12, "\ue001\ue002\ue003\ue004 \ue005\ue006\ue007\ue008 ab")])) is None
+    )
 
 
 def test_ligatures_are_spelled_out() -> None:
