@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,7 +127,11 @@ def make_scan(
 
 
 def _noise(shape: tuple[int, ...], sigma: float, rng: np.random.Generator) -> np.ndarray:
-    return rng.standard_normal(shape, dtype=np.float32) * np.float32(sigma)
+    """Gaussian noise, float32 (OpenCV's generator seeded from ``rng``: fast and repeatable)."""
+    out = np.empty(shape, dtype=np.float32)
+    cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
+    cv2.randn(out, 0.0, float(sigma))
+    return out
 
 
 def _clean(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -143,23 +147,23 @@ def _noisy(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     h, w = gray.shape
     angle = float(rng.uniform(-3, 3))
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    img = cv2.warpAffine(
-        gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(int(rng.integers(200, 245)),)
-    )
+    border = (int(rng.integers(200, 245)),)
+    img = cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=border)
     img = cv2.GaussianBlur(img, (5, 5), float(rng.uniform(0.7, 1.3))).astype(np.float32)
-    # uneven lighting: a smooth gradient across the page
-    gx = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
-    gy = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
-    light = (
-        1.0
-        - np.float32(rng.uniform(0.05, 0.2))
-        * (gx * np.float32(rng.uniform(-1, 1)) + gy * np.float32(rng.uniform(-1, 1))) ** 2
+    # uneven lighting: a smooth falloff across the page, computed small and scaled up
+    gx = np.linspace(-1, 1, 64, dtype=np.float32)[None, :]
+    gy = np.linspace(-1, 1, 64, dtype=np.float32)[:, None]
+    ax, ay = np.float32(rng.uniform(-1, 1)), np.float32(rng.uniform(-1, 1))
+    light = 1.0 - np.float32(rng.uniform(0.05, 0.2)) * (gx * ax + gy * ay) ** 2
+    light = cv2.resize(
+        light * np.float32(rng.uniform(0.82, 0.92)), (w, h), interpolation=cv2.INTER_LINEAR
     )
-    img = img * light * np.float32(rng.uniform(0.82, 0.92)) + np.float32(rng.uniform(8, 25))
+    img = img * light + np.float32(rng.uniform(8, 25))
     img += _noise(img.shape, float(rng.uniform(6, 12)), rng)
-    # salt-and-pepper specks
-    specks = rng.random(img.shape, dtype=np.float32) < 0.0008
-    img[specks] = np.float32(rng.uniform(0, 80))
+    # specks of dust
+    n_specks = int(h * w * 0.0008)
+    ys, xs = rng.integers(0, h, n_specks), rng.integers(0, w, n_specks)
+    img[ys, xs] = np.float32(rng.uniform(0, 80))
     out = np.clip(img, 0, 255).astype(np.uint8)
     # JPEG artefacts
     quality = int(rng.integers(30, 60))
@@ -169,22 +173,36 @@ def _noisy(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return out, np.vstack([m, [0, 0, 1]])
 
 
+def _smooth_field(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+    """Light falling on a photographed page: vignetting and sometimes a soft shadow edge."""
+    xx = np.linspace(0, 1, 96, dtype=np.float32)[None, :]
+    yy = np.linspace(0, 1, 96, dtype=np.float32)[:, None]
+    cx, cy = np.float32(rng.uniform(0.2, 0.8)), np.float32(rng.uniform(0.2, 0.8))
+    field = 1.0 - np.float32(rng.uniform(0.25, 0.5)) * ((xx - cx) ** 2 + (yy - cy) ** 2)
+    if rng.random() < 0.6:
+        edge = np.clip((xx - np.float32(rng.uniform(0.3, 0.9))) * 8, 0, 1)
+        field = field * (1.0 - np.float32(rng.uniform(0.15, 0.35)) * edge)
+    return cv2.resize(field.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     h, w = gray.shape
-    # thermal-paper fade: lower contrast, fading towards one end, a warm paper tint later
+    # thermal-paper fade: lower contrast, fading towards one end
     fade = np.linspace(
         float(rng.uniform(0.0, 0.25)), float(rng.uniform(0.25, 0.55)), h, dtype=np.float32
-    )[:, None]
+    )
     if rng.random() < 0.5:
         fade = fade[::-1]
     paper = np.float32(rng.uniform(225, 245))
-    ink = gray.astype(np.float32)
-    ink = paper - (paper - ink) * (1.0 - fade)
-    # place the paper on a background with a perspective warp
+    ink = paper - (paper - gray.astype(np.float32)) * (1.0 - fade)[:, None]
+    # the paper lies on a background, seen at an angle (perspective warp)
     pad_x, pad_y = int(w * 0.35), int(h * 0.12)
     out_w, out_h = w + 2 * pad_x, h + 2 * pad_y
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    jitter = lambda s: float(rng.uniform(-s, s))  # noqa: E731
+
+    def jitter(s: float) -> float:
+        return float(rng.uniform(-s, s))
+
     dst = np.float32(
         [
             [pad_x + jitter(w * 0.08), pad_y + jitter(h * 0.03)],
@@ -194,27 +212,24 @@ def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
         ]
     )
     m = cv2.getPerspectiveTransform(src, dst)
-    warped = cv2.warpPerspective(
-        ink, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=(-1.0,)
-    )
+    warped = cv2.warpPerspective(ink, m, (out_w, out_h), flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.ones_like(ink), m, (out_w, out_h), flags=cv2.INTER_LINEAR)
-    base = np.array(
-        [rng.uniform(60, 140), rng.uniform(50, 120), rng.uniform(40, 110)], dtype=np.float32
+    light = _smooth_field(rng, out_w, out_h)
+    ramp = cv2.resize(
+        (0.7 + 0.5 * np.outer(np.linspace(0, 1, 32), np.linspace(0, 1, 32))).astype(np.float32),
+        (out_w, out_h),
+        interpolation=cv2.INTER_LINEAR,
     )
-    yy = np.linspace(0, 1, out_h, dtype=np.float32)[:, None, None]
-    xx = np.linspace(0, 1, out_w, dtype=np.float32)[None, :, None]
-    background = base[None, None, :] * (0.7 + 0.5 * xx * yy) + _noise((out_h, out_w, 1), 10, rng)
-    tint = np.array([1.0, rng.uniform(0.96, 1.0), rng.uniform(0.86, 0.95)], dtype=np.float32)  # RGB
-    paper_rgb = warped[:, :, None] * tint[None, None, :]
-    img = mask[:, :, None] * paper_rgb + (1 - mask[:, :, None]) * background
-    # shading: a soft shadow falling across the photo, vignetting
-    cx, cy = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8)
-    dist = (xx - cx) ** 2 + (yy - cy) ** 2
-    img *= 1.0 - np.float32(rng.uniform(0.25, 0.5)) * dist
-    if rng.random() < 0.6:
-        shadow_x = float(rng.uniform(0.3, 0.9))
-        edge = np.clip((xx - shadow_x) * 8, 0, 1)
-        img *= 1.0 - np.float32(rng.uniform(0.15, 0.35)) * edge
+    base = (rng.uniform(60, 140), rng.uniform(50, 120), rng.uniform(40, 110))
+    tint = (1.0, rng.uniform(0.96, 1.0), rng.uniform(0.86, 0.95))  # warm paper, RGB
+    grain = _noise((out_h, out_w), 10, rng)
+    paper_lum = warped * mask * light
+    back = (1.0 - mask) * light
+    channels = []
+    for k in range(3):
+        channel = paper_lum * np.float32(tint[k]) + back * (ramp * np.float32(base[k]) + grain)
+        channels.append(channel)
+    img = cv2.merge(channels)
     img = cv2.GaussianBlur(img, (5, 5), float(rng.uniform(0.8, 1.6)))
     img += _noise(img.shape, float(rng.uniform(4, 9)), rng)
     return np.clip(img, 0, 255).astype(np.uint8), m
@@ -223,17 +238,18 @@ def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 # -- truth ------------------------------------------------------------------------------------
 
 
-def _move_box(box: list[float], m: np.ndarray, scale: float) -> list[float]:
-    x0, y0, x1, y1 = (v * scale for v in box)
-    pts = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], dtype=np.float64).T
-    moved = m @ pts
-    moved = moved[:2] / moved[2]
-    return [
-        round(float(moved[0].min()), 1),
-        round(float(moved[1].min()), 1),
-        round(float(moved[0].max()), 1),
-        round(float(moved[1].max()), 1),
-    ]
+def _move_boxes(boxes: np.ndarray, m: np.ndarray, scale: float) -> np.ndarray:
+    """Scale boxes (N x 4), move their corners by ``m`` and take the enclosing boxes."""
+    if len(boxes) == 0:
+        return boxes
+    b = boxes * scale
+    xs = np.stack([b[:, 0], b[:, 2], b[:, 2], b[:, 0]], axis=1)
+    ys = np.stack([b[:, 1], b[:, 1], b[:, 3], b[:, 3]], axis=1)
+    px = m[0, 0] * xs + m[0, 1] * ys + m[0, 2]
+    py = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
+    pw = m[2, 0] * xs + m[2, 1] * ys + m[2, 2]
+    px, py = px / pw, py / pw
+    return np.round(np.stack([px.min(1), py.min(1), px.max(1), py.max(1)], axis=1), 1)
 
 
 def _moved_truth(
@@ -246,7 +262,7 @@ def _moved_truth(
     n_pages: int,
     fmt: str,
 ) -> dict[str, Any]:
-    out = copy.deepcopy(truth)
+    out: dict[str, Any] = json.loads(json.dumps(truth))
     scale = dpi / DPI
     out["source"] = "scan"
     out["scan_level"] = level
@@ -258,48 +274,36 @@ def _moved_truth(
         {"number": p + 1, "width": sizes[p][0], "height": sizes[p][1]} for p in range(n_pages)
     ]
 
-    def move(item: dict[str, Any]) -> bool:
-        page = item["page"]
-        if page > n_pages:
-            return False
-        item["bbox"] = _move_box(item["bbox"], transforms[page - 1], scale)
-        return True
+    def move_all(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep the items on pages in the image and move their boxes."""
+        kept = [it for it in items if it["page"] <= n_pages]
+        for page in range(1, n_pages + 1):
+            on_page = [it for it in kept if it["page"] == page]
+            if not on_page:
+                continue
+            boxes = np.array([it["bbox"] for it in on_page], dtype=np.float64)
+            moved = _move_boxes(boxes, transforms[page - 1], scale).tolist()
+            for it, box in zip(on_page, moved, strict=True):
+                it["bbox"] = box
+        return kept
 
-    words = out["words"]
-    keep = [w["page"] <= n_pages for w in words]
-    remap: dict[int, int] = {}
-    new_words = []
-    for i, w in enumerate(words):
-        if keep[i]:
-            remap[i] = len(new_words)
-            move(w)
-            new_words.append(w)
-    out["words"] = new_words
-    new_lines = []
+    # pages are drawn in order, so the kept words and lines are a prefix: indices stay valid
+    out["words"] = move_all(out["words"])
+    out["lines"] = move_all(out["lines"])
     for line in out["lines"]:
-        if line["page"] <= n_pages:
-            move(line)
-            start, end = line["words"]
-            line["words"] = (
-                [remap[start], remap[start] + (end - start)]
-                if end > start
-                else [len(new_words)] * 2
-            )
-            new_lines.append(line)
-    for ln in new_lines:
-        ln["size"] = round(ln["size"] * scale, 2)
-    out["lines"] = new_lines
-    for k, ln in enumerate(new_lines):
-        for wi in range(*ln["words"]):
-            new_words[wi]["line"] = k
+        line["size"] = round(line["size"] * scale, 2)
     for name, spans in list(out["field_spans"].items()):
-        kept = [s for s in spans if move(s)]
+        kept = move_all(spans)
         if kept:
             out["field_spans"][name] = kept
         else:
             del out["field_spans"][name]
             out["fields"].pop(name, None)
-    out["line_items"] = [item for item in out["line_items"] if "page" not in item or move(item)]
+    with_box = [it for it in out["line_items"] if "page" in it]
+    moved_items = {id(it) for it in move_all(with_box)}
+    out["line_items"] = [
+        it for it in out["line_items"] if "page" not in it or id(it) in moved_items
+    ]
     out["pages_left_out"] = len(truth["pages"]) - n_pages
     return out
 
