@@ -324,3 +324,19 @@ def test_committed_examples_match_the_generator(tmp_path: Path) -> None:
         assert fresh_truth == old_truth, f"{truth_name} is stale: run `make samples`"
         total += committed.stat().st_size + (examples / truth_name).stat().st_size
     assert total < 2_000_000
+
+
+def test_write_fixture_puts_truth_next_to_the_file(
+    docgen_write: Any, docgen_receipt_photo: Any, docgen_multipage_tiff: Any
+) -> None:
+    path = docgen_write(docgen_receipt_photo)
+    assert path.suffix == ".jpg"
+    truth = json.loads(path.with_name(path.name[: -len(".jpg")] + ".truth.json").read_text())
+    assert truth["scan_level"] == "photo"
+    assert truth["document_type"] == "receipt"
+    assert Image.open(path).format == "JPEG"
+    tiff = docgen_write(docgen_multipage_tiff)
+    assert getattr(Image.open(tiff), "n_frames", 1) == 2
+    raw = docgen_write(b"%PDF-1.4 broken", "broken.pdf")
+    assert raw.name == "broken.pdf"
+    assert raw.read_bytes().startswith(b"%PDF")

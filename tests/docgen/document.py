@@ -188,9 +188,6 @@ def build_truth(
                 entry[col] = (
                     " ".join(s["text"] for s in cell) if col == "description" else full[col]
                 )
-        if c.kind == "receipt" and "quantity" not in entry:
-            entry["quantity"] = full["quantity"]
-            entry["unit_price"] = full["unit_price"]
         if c.kind == "receipt":
             entry["tax_rate"] = full["tax_rate"]  # printed as a letter code with a legend
         if row_spans:

@@ -756,9 +756,13 @@ def company_name(rng: random.Random, language: str, country: str) -> str:
         other = rng.choice([s for s in SURNAMES[language] if s != surname])
         joiner = {"en": "&", "fr": "et", "de": "&", "es": "y", "nl": "&", "it": "&"}[language]
         name = f"{surname} {joiner} {other}"
+    elif pattern == 2 and language == "en":
+        place = rng.choice(
+            ("Northgate", "Pacific", "Summit", "Riverside", "Crown", "Atlas", "Harbour")
+        )
+        name = f"{place} {trade}"
     elif pattern == 2:
-        prefix = {"en": "", "fr": "", "de": "", "es": "", "nl": "", "it": ""}[language]
-        name = f"{prefix}{trade} {surname}".strip()
+        name = f"{trade} {surname}"
     else:
         syllables = (
             "Nor",
