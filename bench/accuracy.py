@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import random
 import sys
 import time
@@ -25,15 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pypdfium2 as pdfium
-from PIL import Image, ImageFilter
-
 from finscribe.core.extraction.scoring import HEADER_FIELDS, item_cell_counts, same
 from finscribe.core.pipeline import analyze, default_engine
 from finscribe.core.validation import ARITHMETIC_CODES
 from finscribe.settings import Settings
 from tests.docgen import generate_document
+from tests.docgen.scan import make_scan
+from tests.docgen.sets import scan_format
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Field extraction accuracy (make bench-accuracy)"
@@ -83,34 +80,6 @@ def _prf(tp: int, n_pred: int, n_truth: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def _to_scan(pdf: bytes, rng: random.Random, noisy: bool) -> bytes:
-    """A scanned-looking raster of every page (multi-page TIFF), clean or noisy."""
-    doc = pdfium.PdfDocument(pdf)
-    frames = []
-    for i in range(len(doc)):
-        img = doc[i].render(scale=200 / 72).to_pil().convert("L")
-        if noisy:
-            img = img.rotate(rng.uniform(-1.2, 1.2), expand=False, fillcolor=255)
-            img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.1)))
-            arr = np.asarray(img, dtype=np.float32)
-            arr = arr * rng.uniform(0.85, 0.95) + rng.uniform(8, 20)
-            arr += np.random.default_rng(rng.randrange(1 << 30)).normal(0, 9, arr.shape)
-            img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-            buf = io.BytesIO()
-            img.save(buf, "JPEG", quality=rng.randint(45, 70))
-            img = Image.open(io.BytesIO(buf.getvalue())).convert("L")
-        else:
-            img = img.filter(ImageFilter.GaussianBlur(0.4))
-        frames.append(img)
-    doc.close()
-    buf = io.BytesIO()
-    if len(frames) == 1 and not noisy:
-        frames[0].save(buf, "PNG", dpi=(200, 200))
-    else:
-        frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:], dpi=(200, 200))
-    return buf.getvalue()
-
-
 def _score(stats: SetStats, truth: dict[str, Any], doc: dict[str, Any]) -> None:
     want: dict[str, str] = {k: v for k, v in truth["fields"].items() if v != ""}
     got = {k: v["value"] for k, v in doc.get("fields", {}).items() if k in HEADER_FIELDS}
@@ -156,7 +125,9 @@ async def _run_set(
             truth = generated.truth
             data = generated.pdf_bytes
             if scan is not None:
-                data = _to_scan(data, rng, noisy=scan == "noisy")
+                fmt = scan_format(rng, scan, generated.page_count)
+                made = make_scan(generated, scan, fmt, seed=seed)
+                data, truth = made.data, made.truth
             t0 = time.perf_counter()
             try:
                 result = await analyze(data, engine=engine, settings=settings)
@@ -233,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--digital", type=int, default=300, help="digital PDFs")
     parser.add_argument("--clean-scans", type=int, default=40, help="clean scanned images")
     parser.add_argument("--noisy-scans", type=int, default=40, help="noisy scanned images")
+    parser.add_argument("--photos", type=int, default=0, help="phone photos of documents")
     parser.add_argument("--errors", type=float, default=0.2, help="share with a planted error")
     parser.add_argument("--write", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -243,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         ("digital PDF", args.digital, None),
         ("clean scan", args.clean_scans, "clean"),
         ("noisy scan", args.noisy_scans, "noisy"),
+        ("photo", args.photos, "photo"),
     ]
     sets: list[SetStats] = []
     offset = 0

@@ -171,7 +171,7 @@ def date_spans(seg: Segment, lm: LabelMap, order: DateOrder) -> list[tuple[int, 
 
 def parse_rate(text: str) -> Decimal | None:
     """A printed percentage (``20%``, ``5,5 %``) as a Decimal, else None."""
-    m = _RATE_RE.match(text.strip())
+    m = _RATE_RE.match(text.strip().rstrip(":;,"))
     if not m:
         return None
     return Decimal(m.group(1).replace(",", "."))

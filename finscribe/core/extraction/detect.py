@@ -71,7 +71,7 @@ def detect_document_type(layout: Layout, lm: LabelMap) -> str:
                 return kind
     if layout.pages:
         page = layout.pages[0]
-        if page.width / max(page.height, 1.0) < 0.55:
+        if page.width / max(page.height, 1.0) < 0.62:
             return "receipt"
     if any(h.field == "invoice_number" for h in lm.hits):
         return "invoice"

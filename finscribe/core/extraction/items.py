@@ -59,6 +59,11 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
     item: dict[str, Any] = {}
     desc = cells.get("description", "")
     item["description"] = desc
+    unit_cell = cells.get("unit", "")
+    if "quantity" not in cells and unit_cell[:1].isdigit():
+        # "Qty Unit" printed as one cell under two headers: "3 Stk."
+        cells["quantity"] = unit_cell
+        del cells["unit"]
     qty_text = cells.get("quantity", "")
     qty, unit = _quantity(qty_text, decimal_comma) if qty_text else (None, None)
     if qty is not None:

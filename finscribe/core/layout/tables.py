@@ -68,7 +68,7 @@ def column_role(text: str) -> str | None:
     for n in range(min(len(key), 3), 0, -1):
         if key[:n] in _COLUMN_KEYS:
             return _COLUMN_KEYS[key[:n]]
-    if len(key) == 1 and "/" in key[0]:
+    if key and "/" in key[0]:
         for part in key[0].split("/"):
             if (part,) in _COLUMN_KEYS:
                 return _COLUMN_KEYS[(part,)]
@@ -83,14 +83,39 @@ def is_totals_row(row: Row) -> bool:
     return any(tuple(tokens[:n]) in _STOP_LABELS for n in range(1, min(len(tokens), 5) + 1))
 
 
+def _split_header(seg: Segment) -> list[Column]:
+    """Header cells printed close together (``Qty Unit Price``): one column per role phrase."""
+    tokens = [normalise_token(w.text) for w in seg.words]
+    out: list[Column] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(3, len(tokens) - i), 0, -1):
+            key = tuple(t for t in tokens[i : i + n] if t)
+            if key and key in _COLUMN_KEYS:
+                words = seg.words[i : i + n]
+                out.append(Column(_COLUMN_KEYS[key], words[0].bbox.x0, words[-1].bbox.x1))
+                i += n
+                break
+        else:
+            return []
+    return out
+
+
 def _header_columns(row: Row) -> list[Column] | None:
-    roles = [column_role(s.text) for s in row.segments]
-    known = {r for r in roles if r}
-    if len(row.segments) < 3 or len(known) < 3 or "description" not in known:
+    columns: list[Column] = []
+    for s in row.segments:
+        role = column_role(s.text)
+        parts = _split_header(s) if len(s.words) > 1 else []
+        if len(parts) > 1 and (role is None or len({p.role for p in parts}) > 1):
+            columns.extend(parts)
+        else:
+            columns.append(Column(role, s.bbox.x0, s.bbox.x1))
+    known = {c.role for c in columns if c.role}
+    if len(columns) < 3 or len(known) < 3 or "description" not in known:
         return None
     if not known & {"amount", "unit_price"}:
         return None
-    return [Column(r, s.bbox.x0, s.bbox.x1) for r, s in zip(roles, row.segments, strict=True)]
+    return columns
 
 
 def assign_column(seg: Segment, columns: list[Column]) -> int:
