@@ -159,14 +159,8 @@ def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> l
         return []
     page = layout.pages[0]
     legend = _legend(layout)
-    end = len(page.rows)
-    for i, row in enumerate(page.rows):
-        hits = lm.hits_in(row.segments[0])
-        if hits and hits[0].leading and hits[0].field in _STOP_FIELDS:
-            end = i
-            break
     start = 0
-    for i, row in enumerate(page.rows[:end]):
+    for i, row in enumerate(page.rows[: max(1, len(page.rows) // 2)]):
         text = row.text
         if DATE_SPAN.search(fold(text)) or any(
             h.field in ("invoice_number", "title", "vendor_tax_id")
@@ -174,6 +168,12 @@ def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> l
             for h in lm.hits_in(s)
         ):
             start = i + 1
+    end = len(page.rows)
+    for i, row in enumerate(page.rows[start:], start):
+        hits = lm.hits_in(row.segments[0])
+        if hits and hits[0].leading and hits[0].field in _STOP_FIELDS:
+            end = i
+            break
     items: list[dict[str, Any]] = []
     pending: tuple[Decimal, Decimal, list[Segment]] | None = None
     for row in page.rows[start:end]:
@@ -208,9 +208,6 @@ def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> l
             item["unit_price"] = _money_str(price)
             boxes += [s.bbox for s in psegs]
             confs += [s.confidence for s in psegs]
-        else:
-            item["quantity"] = "1"
-            item["unit_price"] = _money_str(amount)
         pending = None
         if code is not None and code in legend:
             item["tax_rate"] = format_quantity(legend[code])

@@ -876,6 +876,10 @@ DOC_TYPE_WORDS: dict[str, tuple[str, ...]] = {
         "nota credito",
     ),
     "receipt": (
+        "documento commerciale",
+        "factura simplificada",
+        "kassenbeleg",
+        "sales receipt",
         "receipt",
         "sales receipt",
         "till receipt",
@@ -953,6 +957,9 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "unit": ("unit", "unite", "einheit", "unidad", "eenheid", "unita", "uom", "u.", "me"),
     "unit_price": (
+        "p. unit",
+        "p unit",
+        "precio unit",
         "unit price",
         "price",
         "rate",
@@ -978,6 +985,8 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
         "price/unit",
     ),
     "tax_rate": (
+        "taux",
+        "tasa",
         "vat %",
         "vat",
         "tax %",

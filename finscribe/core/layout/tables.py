@@ -156,6 +156,45 @@ def _collect_rows(table: Table, page: PageLayout, start: int, max_gap_factor: fl
         prev_bottom = row.bbox.y1
 
 
+def _merge_header_row(table: Table, header: Row, other: Row) -> bool:
+    """Fold a second header line into the columns; False when ``other`` is no header line."""
+    font = max(s.font for s in header.segments)
+    gap = (
+        other.bbox.y0 - header.bbox.y1
+        if other.bbox.y0 > header.bbox.y0
+        else (header.bbox.y0 - other.bbox.y1)
+    )
+    if gap > 0.8 * font:
+        return False
+    texts = [s.text.strip() for s in other.segments]
+
+    def overlaps(seg: Segment) -> bool:
+        return any(min(seg.bbox.x1, c.x1) - max(seg.bbox.x0, c.x0) > 0 for c in table.columns)
+
+    if any(any(ch.isdigit() for ch in t) or len(t.split()) > 3 for t in texts):
+        return False
+    if not all(
+        t == "%" or column_role(t) is not None or overlaps(seg)
+        for seg, t in zip(other.segments, texts, strict=True)
+    ):
+        return False
+    for seg, text in zip(other.segments, texts, strict=True):
+        b = seg.bbox
+        over = [(min(b.x1, c.x1) - max(b.x0, c.x0), c) for c in table.columns]
+        width, col = max(over, key=lambda t: t[0])
+        if width > 0:
+            merged = column_role(f"{text} {col.role or ''}".strip()) if col.role is None else None
+            if col.role is None:
+                col.role = merged or ("tax_rate" if text == "%" else column_role(text))
+            col.x0, col.x1 = min(col.x0, b.x0), max(col.x1, b.x1)
+        elif text == "%" or column_role(text) is not None:
+            role = "tax_rate" if text == "%" else column_role(text)
+            table.columns.append(Column(role, b.x0, b.x1))
+    table.columns.sort(key=lambda c: c.x0)
+    table.header.extend(other.segments)
+    return True
+
+
 def find_tables(layout: Layout) -> list[Table]:
     """Tables found on the pages; a table left open at a page end continues on the next page
     (repeated header or not)."""
@@ -197,7 +236,14 @@ def find_tables(layout: Layout) -> list[Table]:
         cols = _header_columns(page.rows[header_at])
         assert cols is not None
         table = Table(columns=cols, header=list(page.rows[header_at].segments))
-        _collect_rows(table, page, header_at + 1)
+        body = header_at + 1
+        # a header printed on two lines ("%" over "VAT", "Unit" under "Price")
+        for j in (header_at - 1, header_at + 1):
+            if 0 <= j < len(page.rows) and _merge_header_row(
+                table, page.rows[header_at], page.rows[j]
+            ):
+                body = max(body, j + 1)
+        _collect_rows(table, page, body)
         tables.append(table)
         open_table = table
     return tables
