@@ -164,7 +164,11 @@ def make_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
     ) -> sources.SourceDocument:
         if "upload" in source:
             return await sources.read_upload(
-                dict(source["upload"]), tenant_id=tenant_id, storage=ctx.storage, limit=limit
+                dict(source["upload"]),
+                namespace=namespace,
+                tenant_id=tenant_id,
+                storage=ctx.storage,
+                limit=limit,
             )
         if "url" in source:
             return await sources.read_url(str(source["url"]), settings=op, limit=limit)
@@ -259,13 +263,17 @@ def make_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
             desired = dj_status.rejected(err.code, err.message, current, generation)
             patch.status.update(desired)
             ctx.track(uid, "Failed")
-            kopf.warn(body, reason="Rejected", message=f"{err.code}: {err.message}")
+            kopf.event(
+                body, type="Warning", reason="Rejected", message=f"{err.code}: {err.message}"
+            )
             return
         result = await ctx.jobs.get_result_for_job(job.id) if job.finished else None
         desired = dj_status.from_job(job, result, current, generation)
         patch.status.update(desired)
         ctx.track(uid, desired["phase"])
-        kopf.info(body, reason="Accepted", message=f"job {job.id} {how}, {job.status}")
+        kopf.event(
+            body, type="Normal", reason="Accepted", message=f"job {job.id} {how}, {job.status}"
+        )
 
     def unfinished(status: kopf.Status, **_: Any) -> bool:
         return status.get("phase") not in dj_status.FINISHED_PHASES
@@ -301,8 +309,8 @@ def make_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
             ctx.track(uid, desired["phase"])
             phase = desired["phase"]
             if phase in dj_status.FINISHED_PHASES and current.get("phase") != phase:
-                post = kopf.info if phase == "Succeeded" else kopf.warn
-                post(body, reason=phase, message=f"job {job.id} {job.status}")
+                kind = "Normal" if phase == "Succeeded" else "Warning"
+                kopf.event(body, type=kind, reason=phase, message=f"job {job.id} {job.status}")
 
     def finished_with_ttl(spec: kopf.Spec, status: kopf.Status, **_: Any) -> bool:
         return (
@@ -375,7 +383,7 @@ def make_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
         if staged:
             with contextlib.suppress(InputError, ValueError, FinscribeError):
                 tenant_id = await tenant_of(namespace)
-                if str(staged).startswith(keys.tenant_prefix(tenant_id)):
+                if str(staged).startswith(sources.upload_prefixes(namespace, tenant_id)):
                     await ctx.storage.delete(keys.validate_key(str(staged)))
 
     return registry

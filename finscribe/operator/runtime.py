@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import AsyncIterator
 
@@ -110,9 +111,10 @@ async def run(
     stop: asyncio.Event,
     *,
     kube_config: KubeConfig | None = None,
-    ready: asyncio.Event | None = None,
+    ready: asyncio.Event | threading.Event | None = None,
 ) -> bool:
-    """Run until `stop` is set (True) or the Lease is lost (False)."""
+    """Run until `stop` is set (True) or the Lease is lost (False). `ready` is set once Kopf
+    runs (this replica leads)."""
     op = settings.operator
     cfg = kube_config or kube_config_module.load()
     async with KubeClient(cfg, timeout_s=op.connect_timeout_s * 3) as kube:
@@ -144,7 +146,7 @@ async def _lead(
     ctx: OperatorContext,
     elector: LeaseElector,
     stop: asyncio.Event,
-    ready: asyncio.Event | None,
+    ready: asyncio.Event | threading.Event | None,
 ) -> bool:
     namespaces = settings.operator.namespace_list
     kopf_stop = asyncio.Event()

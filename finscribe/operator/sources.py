@@ -2,8 +2,9 @@
 
 Every read is bounded (size limit, timeout). A URL must be https on an allow-listed host
 (redirects are followed only to allow-listed hosts); an upload key must lie under the
-tenant's own storage prefix; an S3 source is read with the credentials of the Secret it
-names (same namespace) or anonymously, never with FinScribe's own credentials.
+namespace's drop area (uploads/<namespace>/) or the tenant's own storage prefix; an S3
+source is read with the credentials of the Secret it names (same namespace) or anonymously,
+never with FinScribe's own credentials.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from finscribe.storage import keys
 from finscribe.storage.protocol import ObjectStorage
 
 _MAX_REDIRECTS = 3
+#: The per-namespace drop area for documents in FinScribe's bucket: uploads/<namespace>/...
+UPLOADS_PREFIX = "uploads/"
 _CHUNK = 64 * 1024
 
 
@@ -48,16 +51,29 @@ def _too_large(limit: int) -> FileTooLargeError:
     return FileTooLargeError(f"the source exceeds the limit of {limit // (1024 * 1024)} MB")
 
 
+def upload_prefixes(namespace: str, tenant_id: uuid.UUID) -> tuple[str, str]:
+    """Where a DocumentJob in `namespace` may read an upload from: the namespace's drop area
+    ``uploads/<namespace>/`` or anything of the namespace's tenant."""
+    return f"{UPLOADS_PREFIX}{namespace}/", keys.tenant_prefix(tenant_id)
+
+
 async def read_upload(
-    spec: dict[str, Any], *, tenant_id: uuid.UUID, storage: ObjectStorage, limit: int
+    spec: dict[str, Any],
+    *,
+    namespace: str,
+    tenant_id: uuid.UUID,
+    storage: ObjectStorage,
+    limit: int,
 ) -> SourceDocument:
     key = str(spec.get("storageKey") or "")
     try:
         keys.validate_key(key)
     except ValueError as err:
         raise SourceNotAllowedError(f"invalid storage key {key!r}") from err
-    if not key.startswith(keys.tenant_prefix(tenant_id)):
-        raise SourceNotAllowedError("the upload is not stored under this namespace's tenant")
+    if not key.startswith(upload_prefixes(namespace, tenant_id)):
+        raise SourceNotAllowedError(
+            "source.upload.storageKey must be under uploads/<namespace>/ or the tenant's prefix"
+        )
     try:
         body = await storage.get_bytes(key)
     except ObjectNotFoundError as err:
