@@ -273,6 +273,12 @@ class WorkerSettings(BaseSettings):
     depth_interval_s: float = Field(
         default=5.0, gt=0, description="how often queue depth gauges are refreshed"
     )
+    lease_s: float = Field(
+        default=30.0,
+        ge=2,
+        description="a running job's claim in the queue, renewed while it runs: a job of a "
+        "killed worker is picked up again this long after its last renewal",
+    )
 
 
 class ApiSettings(BaseSettings):

@@ -40,7 +40,7 @@ def make_arq_worker(svc: WorkerServices, *, burst: bool = False) -> Worker:
         # One more than ours: the attempt past the limit is recorded as a failure by us.
         max_tries=settings.worker.max_tries + 1,
     )
-    return Worker(
+    worker = Worker(
         functions=[function],
         queue_name=QUEUE_NAME,
         redis_pool=svc.queue.pool,
@@ -55,6 +55,10 @@ def make_arq_worker(svc: WorkerServices, *, burst: bool = False) -> Worker:
         ctx={tasks.SERVICES_KEY: svc},
         log_results=False,
     )
+    # arq's claim on a running job lasts the job timeout + 10 s; ours is a lease that the
+    # task renews (tasks.process_job), so a killed worker's job is taken up again soon.
+    worker.in_progress_timeout_s = settings.worker.lease_s
+    return worker
 
 
 async def _upkeep(svc: WorkerServices) -> None:

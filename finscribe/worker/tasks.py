@@ -19,6 +19,8 @@ import uuid
 from typing import Any, Final
 
 from arq import Retry
+from arq.constants import in_progress_key_prefix
+from redis.exceptions import RedisError
 
 from finscribe import errors, logs, metrics
 from finscribe.core import pipeline, webhooks
@@ -178,10 +180,28 @@ async def process_job(ctx: dict[str, Any], job_id: str) -> str:
         log.error("not a job id", job_id=job_id)
         return "invalid-id"
     logs.bind_job(str(jid))
+    lease = asyncio.get_running_loop().create_task(_renew_lease(ctx, job_id))
     try:
         return await _process(ctx, svc, jid, job_try)
     finally:
+        lease.cancel()
         logs.clear_context()
+
+
+async def _renew_lease(ctx: dict[str, Any], job_id: str) -> None:
+    """Keep arq's in-progress claim alive while this attempt runs (see runner.py)."""
+    svc: WorkerServices = ctx[SERVICES_KEY]
+    redis = ctx.get("redis")
+    if redis is None:
+        return
+    lease_s = svc.settings.worker.lease_s
+    key = in_progress_key_prefix + job_id
+    while True:
+        await asyncio.sleep(lease_s / 3)
+        try:
+            await redis.pexpire(key, int(lease_s * 1000))
+        except (RedisError, OSError) as exc:
+            log.warning("lease not renewed", error=type(exc).__name__)
 
 
 async def _process(ctx: dict[str, Any], svc: WorkerServices, jid: uuid.UUID, job_try: int) -> str:
