@@ -1013,6 +1013,9 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
         "%",
     ),
     "amount": (
+        "subtotaal",
+        "subtotale",
+        "sous-total",
         "amount",
         "total",
         "line total",

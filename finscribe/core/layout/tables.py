@@ -156,6 +156,18 @@ def _collect_rows(table: Table, page: PageLayout, start: int, max_gap_factor: fl
         prev_bottom = row.bbox.y1
 
 
+def _is_header_line(header: Row, other: Row) -> bool:
+    """True when ``other`` is a second line of the header row (no digits, column words)."""
+    font = max(s.font for s in header.segments)
+    top, bottom = sorted((header, other), key=lambda r: r.bbox.y0)
+    if bottom.bbox.y0 - top.bbox.y1 > 0.8 * font:
+        return False
+    texts = [s.text.strip() for s in other.segments]
+    if any(any(ch.isdigit() for ch in t) for t in texts):
+        return False
+    return all(t == "%" or column_role(t) is not None for t in texts)
+
+
 def _merge_header_row(table: Table, header: Row, other: Row) -> bool:
     """Fold a second header line into the columns; False when ``other`` is no header line."""
     font = max(s.font for s in header.segments)
@@ -211,7 +223,14 @@ def find_tables(layout: Layout) -> list[Table]:
             if header_at is not None:
                 # repeated header: continue the same table below it
                 open_table.header.extend(page.rows[header_at].segments)
-                _collect_rows(open_table, page, header_at + 1)
+                body = header_at + 1
+                for j in (header_at - 1, header_at + 1):
+                    if 0 <= j < len(page.rows) and _is_header_line(
+                        page.rows[header_at], page.rows[j]
+                    ):
+                        open_table.header.extend(page.rows[j].segments)
+                        body = max(body, j + 1)
+                _collect_rows(open_table, page, body)
             else:
                 first_fitting = next(
                     (
