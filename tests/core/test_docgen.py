@@ -340,3 +340,26 @@ def test_write_fixture_puts_truth_next_to_the_file(
     raw = docgen_write(b"%PDF-1.4 broken", "broken.pdf")
     assert raw.name == "broken.pdf"
     assert raw.read_bytes().startswith(b"%PDF")
+
+
+def test_drawn_words_stay_on_the_page_and_do_not_collide() -> None:
+    for seed in range(300, 420):
+        truth = generate_document(seed).truth
+        by_page: dict[int, list[dict[str, Any]]] = {}
+        for w in truth["words"]:
+            by_page.setdefault(w["page"], []).append(w)
+            page = truth["pages"][w["page"] - 1]
+            x0, y0, x1, y1 = w["bbox"]
+            assert 0 <= x0 < x1 <= page["width"], (seed, w)
+            assert 0 <= y0 < y1 <= page["height"], (seed, w)
+        for words in by_page.values():
+            words.sort(key=lambda w: w["bbox"][0])
+            for i, a in enumerate(words):
+                for b in words[i + 1 :]:
+                    if b["bbox"][0] >= a["bbox"][2]:
+                        break
+                    if a["line"] == b["line"]:
+                        continue
+                    ix = min(a["bbox"][2], b["bbox"][2]) - max(a["bbox"][0], b["bbox"][0])
+                    iy = min(a["bbox"][3], b["bbox"][3]) - max(a["bbox"][1], b["bbox"][1])
+                    assert ix <= 1 or iy <= 3, (seed, a, b)

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tests.docgen.content import Content
+from tests.docgen.content import Content, LineItem
 from tests.docgen.locales import format_date, format_money, format_quantity, format_rate
 from tests.docgen.recorder import FAMILIES, Recorder, text_width, wrap
 
@@ -289,9 +289,13 @@ def table_columns(ctx: Ctx) -> list[Column]:
     size = ctx.size * 0.95
     cols: list[Column] = []
 
+    cells = [_cells(ctx, it) for it in c.items]
+
     def add(key: str, width: float, align: str) -> None:
         label = c.labels[key]
-        w = max(width, text_width(label, ctx.bold, size) + 10)
+        widest_word = max(text_width(word, ctx.bold, size) for word in label.split())
+        widest_cell = max((text_width(row[key], ctx.reg, size) for row in cells), default=0.0)
+        w = max(width, widest_word + 10, widest_cell + 10)
         cols.append(Column(key, label, w, align))
 
     add("quantity", 38, "right")
@@ -306,6 +310,17 @@ def table_columns(ctx: Ctx) -> list[Column]:
     return [desc, *cols]
 
 
+def _cells(ctx: Ctx, it: LineItem) -> dict[str, str]:
+    loc = ctx.content.locale
+    return {
+        "quantity": format_quantity(it.quantity, loc),
+        "unit": it.unit,
+        "unit_price": ctx.money(it.unit_price, ctx.table_money),
+        "tax_rate": format_rate(it.tax_rate, loc),
+        "amount": ctx.money(it.amount, ctx.table_money),
+    }
+
+
 def table_rows(ctx: Ctx, cols: list[Column]) -> list[Row]:
     c = ctx.content
     size = ctx.size * 0.95
@@ -314,23 +329,24 @@ def table_rows(ctx: Ctx, cols: list[Column]) -> list[Row]:
     rows: list[Row] = []
     for i, it in enumerate(c.items):
         cells: dict[str, list[str]] = {"description": wrap(it.description, ctx.reg, size, desc_w)}
-        cells["quantity"] = [format_quantity(it.quantity, c.locale)]
-        cells["unit"] = [it.unit]
-        cells["unit_price"] = [ctx.money(it.unit_price, ctx.table_money)]
-        cells["tax_rate"] = [format_rate(it.tax_rate, c.locale)]
-        cells["amount"] = [ctx.money(it.amount, ctx.table_money)]
+        cells.update({key: [text] for key, text in _cells(ctx, it).items()})
         n = len(cells["description"])
         rows.append(Row(i, cells, n * lead + size * 0.9))
     return rows
 
 
-def table_header_height(ctx: Ctx) -> float:
-    return ctx.size * 2.2
+def _header_lines(ctx: Ctx, col: Column) -> list[str]:
+    return wrap(col.label, ctx.bold, ctx.size * 0.95, col.width - 8)
+
+
+def table_header_height(ctx: Ctx, cols: list[Column]) -> float:
+    n = max(len(_header_lines(ctx, col)) for col in cols)
+    return ctx.size * (2.2 + 1.2 * (n - 1))
 
 
 def draw_table_header(rec: Recorder, ctx: Ctx, cols: list[Column], y: float) -> float:
     size = ctx.size * 0.95
-    h = table_header_height(ctx)
+    h = table_header_height(ctx, cols)
     if ctx.header_fill:
         rec.rect(ctx.left, y, ctx.right, y + h, stroke=None, fill=ctx.tint)
     if ctx.table_style in ("grid", "boxed"):
@@ -338,12 +354,15 @@ def draw_table_header(rec: Recorder, ctx: Ctx, cols: list[Column], y: float) -> 
     elif ctx.table_style in ("rules", "zebra"):
         rec.hline(ctx.left, ctx.right, y + h, 0.8)
     x = ctx.left
-    base = y + h / 2 + size * 0.35
     for col in cols:
-        if col.align == "right":
-            rec.text(x + col.width - 4, base, col.label, ctx.bold, size, align="right")
-        else:
-            rec.text(x + 4, base, col.label, ctx.bold, size)
+        lines = _header_lines(ctx, col)
+        base = y + h / 2 + size * 0.35 - (len(lines) - 1) * ctx.size * 0.6
+        for line in lines:
+            if col.align == "right":
+                rec.text(x + col.width - 4, base, line, ctx.bold, size, align="right")
+            else:
+                rec.text(x + 4, base, line, ctx.bold, size)
+            base += ctx.size * 1.2
         x += col.width
     return y + h
 
@@ -433,7 +452,11 @@ def draw_totals(rec: Recorder, ctx: Ctx, y: float) -> float:
     rows = totals_rows(ctx)
     size = ctx.size
     lead = size * 1.6
-    width = 230.0
+    widest = max(
+        text_width(label, ctx.bold, size * 1.1) + text_width(value, ctx.bold, size * 1.1)
+        for label, value, _, _ in rows
+    )
+    width = min(max(230.0, widest + 24), (ctx.right - ctx.left) * 0.75)
     x1 = ctx.right if ctx.totals_align == "right" else ctx.left + width
     x0 = x1 - width
     y += size * 0.8
@@ -477,7 +500,7 @@ def bank_lines(ctx: Ctx) -> list[list[tuple[str, str | None]]]:
 
 def footer_height(ctx: Ctx) -> float:
     if ctx.footer == "none":
-        return ctx.size * 3
+        return ctx.size * 5
     return ctx.size * 8.5
 
 
@@ -535,7 +558,8 @@ def draw_footer(rec: Recorder, ctx: Ctx, page: int, pages: int) -> None:
     for k, column in enumerate(cols):
         y = top + lead
         for line in column:
-            rec.text(ctx.left + k * width, y, line, ctx.reg, size, color=(0.25, 0.25, 0.25))
+            gray = (0.25, 0.25, 0.25)
+            rec.text(ctx.left + k * width, y, line, ctx.reg, size, color=gray, max_width=width - 8)
             y += lead
 
 

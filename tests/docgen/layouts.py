@@ -246,7 +246,7 @@ def render_a4(rec: Recorder, content: Content, layout: str, rng: random.Random) 
     rows = blocks.table_rows(ctx, cols)
     bottom_limit = rec.h - blocks.footer_height(ctx) - 24
     tail = blocks.totals_height(ctx) + blocks.extras_height(ctx)
-    head_h = blocks.table_header_height(ctx)
+    head_h = blocks.table_header_height(ctx, cols)
     cont_top = 90.0
     # paginate: rows per page, then the totals where they fit
     pages: list[list[blocks.Row]] = [[]]
@@ -302,7 +302,8 @@ def _continuation_header(rec: Recorder, ctx: Ctx, layout: str) -> None:
         rec.rect(0, 0, 150.0, rec.h, stroke=None, fill=ctx.tint)
     carried = c.labels["carried"]
     before, _, after = carried.partition("{number}")
-    rec.text(ctx.left, 50, c.vendor.name, ctx.bold, ctx.size * 1.1)
+    half = (ctx.right - ctx.left) / 2 - 10
+    rec.text(ctx.left, 50, c.vendor.name, ctx.bold, ctx.size * 1.1, max_width=half)
     rec.text(
         ctx.right,
         50,
@@ -310,6 +311,7 @@ def _continuation_header(rec: Recorder, ctx: Ctx, layout: str) -> None:
         ctx.reg,
         ctx.size,
         align="right",
+        max_width=half,
     )
     rec.hline(ctx.left, ctx.right, 58, 0.6, 0.4)
 
