@@ -260,6 +260,8 @@ async def _process(ctx: dict[str, Any], svc: WorkerServices, jid: uuid.UUID, job
         with contextlib.suppress(Exception):
             await asyncio.shield(svc.jobs.requeue(jid, enqueue=False))
         raise
+    except errors.FinscribeError as exc:  # e.g. the stored source is gone: not retryable
+        return await _fail(ctx, svc, jid, exc.code, exc.message)
     except Exception as exc:  # a bug: fail visibly rather than retry forever
         log.error("job crashed", error_type=type(exc).__name__, exc_info=exc)
         message = f"internal error: {type(exc).__name__}"
