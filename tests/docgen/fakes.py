@@ -831,7 +831,12 @@ def address(rng: random.Random, language: str, country: str, *, with_country: bo
     else:  # DE, AT, CH (de/it), NL, BE (nl)
         lines.append(f"{street} {num}")
         if rng.random() < 0.2:
-            lines.append(rng.choice(("Gebäude 3", "Postfach 1120", "2. OG", "Unit 4")))
+            extra = {
+                "de": ("Gebäude 3", "2. OG", "Hinterhaus"),
+                "nl": ("Unit 4", "2e verdieping", "Gebouw B"),
+                "it": ("Scala B", "Piano 2", "Interno 5"),
+            }.get(language, ("Unit 4",))
+            lines.append(rng.choice(extra))
         lines.append(f"{postcode} {city}")
     if with_country:
         lines.append(COUNTRY_NAMES[language][country])

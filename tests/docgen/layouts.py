@@ -244,7 +244,7 @@ def render_a4(rec: Recorder, content: Content, layout: str, rng: random.Random) 
     y = HEADERS[layout](rec, ctx)
     cols = blocks.table_columns(ctx)
     rows = blocks.table_rows(ctx, cols)
-    bottom_limit = rec.h - blocks.footer_height(ctx) - 24
+    bottom_limit = rec.h - blocks.footer_height(ctx) - 24 - ctx.size * 2.5
     tail = blocks.totals_height(ctx) + blocks.extras_height(ctx)
     head_h = blocks.table_header_height(ctx, cols)
     cont_top = 90.0
@@ -271,6 +271,8 @@ def render_a4(rec: Recorder, content: Content, layout: str, rng: random.Random) 
             ty = blocks.draw_row(rec, ctx, cols, row, ty)
         if ctx.table_style in ("plain", "zebra"):
             rec.hline(ctx.left, ctx.right, ty + 2, 0.6, 0.3)
+        elif ctx.table_style == "boxed":
+            rec.hline(ctx.left, ctx.right, ty, 0.6, 0.2)
         last = p == len(pages) - 1
         if not last or totals_on_new_page:
             rec.text(
