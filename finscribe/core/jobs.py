@@ -167,27 +167,32 @@ class JobService:
             async with self.db.session() as session:
                 same = await repo.find_job_by_sha256(session, tenant_id, sha256, _DEDUP_STATUSES)
                 if same is not None:
-                    record = JobRecord.of(same)
+                    record = await self._record(session, same)
                 else:
-                    row = await repo.add_job(
-                        session,
-                        id=job_id,
-                        tenant_id=tenant_id,
-                        status="queued",
-                        stage=None,
-                        progress=0,
-                        attempts=0,
-                        source_filename=_clip(filename, 255),
-                        content_type=_clip(content_type, 127),
-                        size_bytes=stream.size,
-                        sha256=sha256,
-                        storage_key=key,
-                        idempotency_key=idempotency_key,
-                        callback_url=callback_url,
-                        hints=dict(hints or {}),
-                        created_at=utcnow(),
-                        updated_at=utcnow(),
-                    )
+                    now = utcnow()
+                    values: dict[str, Any] = {
+                        "id": job_id,
+                        "tenant_id": tenant_id,
+                        "status": "queued",
+                        "stage": None,
+                        "progress": 0,
+                        "attempts": 0,
+                        "source_filename": _clip(filename, 255),
+                        "content_type": _clip(content_type, 127),
+                        "size_bytes": stream.size,
+                        "sha256": sha256,
+                        "storage_key": key,
+                        "idempotency_key": idempotency_key,
+                        "callback_url": callback_url,
+                        "hints": dict(hints or {}),
+                        "error_code": None,
+                        "error_message": None,
+                        "created_at": now,
+                        "updated_at": now,
+                        "started_at": None,
+                        "finished_at": None,
+                    }
+                    await repo.insert_job(session, values)
                     await repo.add_audit_event(
                         session,
                         tenant_id=tenant_id,
@@ -196,7 +201,7 @@ class JobService:
                         subject=f"job:{job_id}",
                         details={"channel": channel, "size": stream.size},
                     )
-                    record = JobRecord.of(row)
+                    record = JobRecord(**values)
         except exc.IntegrityError:
             # Lost a race on (tenant, idempotency key) or the job id: return the winner.
             await self.storage.delete(key)

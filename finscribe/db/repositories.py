@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,6 +90,11 @@ async def add_job(session: AsyncSession, **values: Any) -> Job:
     session.add(job)
     await session.flush()
     return job
+
+
+async def insert_job(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert a job row without loading it back (the submit hot path)."""
+    await session.execute(insert(Job).values(**values))
 
 
 async def get_job(
@@ -308,19 +313,18 @@ async def add_audit_event(
     action: str,
     subject: str,
     details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    audit = AuditEvent(
-        id=uuid.uuid4(),
-        tenant_id=tenant_id,
-        actor=actor,
-        action=action,
-        subject=subject,
-        at=utcnow(),
-        details=details or {},
+) -> None:
+    await session.execute(
+        insert(AuditEvent).values(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            actor=actor[:255],
+            action=action[:64],
+            subject=subject[:255],
+            at=utcnow(),
+            details=details or {},
+        )
     )
-    session.add(audit)
-    await session.flush()
-    return audit
 
 
 async def list_audit_events(

@@ -66,21 +66,28 @@ class ArqQueue:
     async def enqueue(self, job_id: uuid.UUID, *, defer_s: float = 0.0) -> bool:
         jid = str(job_id)
         try:
-            # A finished run's result must not block a new run of the same job (the database
-            # decides whether a job should run; the queue only refuses duplicates in flight).
-            if not await self.pool.exists(job_key_prefix + jid, in_progress_key_prefix + jid):
-                await self.pool.delete(result_key_prefix + jid)
-            job = await self.pool.enqueue_job(
-                PROCESS_JOB_FUNCTION,
-                jid,
-                _job_id=jid,
-                _queue_name=self.queue_name,
-                _defer_by=defer_s if defer_s > 0 else None,
-            )
+            if await self._enqueue(jid, defer_s):
+                return True
+            # arq refuses an id while it keeps that id's result. A finished run's result must
+            # not block a new run (the database decides whether a job runs; the queue only
+            # refuses duplicates queued or in flight): drop the stale result and try again.
+            if await self.pool.exists(job_key_prefix + jid, in_progress_key_prefix + jid):
+                return False
+            await self.pool.delete(result_key_prefix + jid)
+            return await self._enqueue(jid, defer_s)
         except _UNAVAILABLE as err:
             raise QueueUnavailableError(f"Redis unavailable: {type(err).__name__}") from err
         except RedisError as err:
             raise QueueUnavailableError(f"Redis error: {type(err).__name__}") from err
+
+    async def _enqueue(self, jid: str, defer_s: float) -> bool:
+        job = await self.pool.enqueue_job(
+            PROCESS_JOB_FUNCTION,
+            jid,
+            _job_id=jid,
+            _queue_name=self.queue_name,
+            _defer_by=defer_s if defer_s > 0 else None,
+        )
         return job is not None
 
     async def cancel(self, job_id: uuid.UUID) -> bool:

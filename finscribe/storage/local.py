@@ -18,6 +18,8 @@ from finscribe.errors import ObjectNotFoundError, StorageUnavailableError
 from finscribe.storage.keys import validate_key
 
 _TMP_SUFFIX = ".part"
+#: Uploads up to this size are buffered in memory and written with a single thread hop.
+_BUFFER = 4 * 1024 * 1024
 
 
 class LocalStorage:
@@ -60,14 +62,27 @@ class LocalStorage:
         *,
         content_type: str = "application/octet-stream",
     ) -> int:
+        """Small uploads are gathered in memory and written in one go (one thread hop);
+        past `_BUFFER` bytes the rest streams to a temporary file chunk by chunk."""
         path = self._path(key)
+        iterator = aiter(chunks)
+        buffer = bytearray()
+        async for chunk in iterator:
+            buffer += chunk
+            if len(buffer) > _BUFFER:
+                break
+        else:
+            await asyncio.to_thread(self._write, path, bytes(buffer))
+            return len(buffer)
         tmp = self._tmp_path(path)
-        size = 0
+        size = len(buffer)
         try:
             await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
             fh = await asyncio.to_thread(tmp.open, "wb")
             try:
-                async for chunk in chunks:
+                await asyncio.to_thread(fh.write, buffer)
+                del buffer
+                async for chunk in iterator:
                     size += len(chunk)
                     await asyncio.to_thread(fh.write, chunk)
                 await asyncio.to_thread(fh.flush)
