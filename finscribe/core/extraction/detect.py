@@ -69,6 +69,13 @@ def detect_document_type(layout: Layout, lm: LabelMap) -> str:
         for kind in ("credit_note", "receipt", "invoice"):
             if text in folded[kind] or any(text.startswith(k + " ") for k in folded[kind]):
                 return kind
+    # "Credit Note No.", "Gutschrift-Nr.", "N° avoir": the number's label names the type
+    for hit in lm.hits:
+        if hit.field != "invoice_number":
+            continue
+        text = fold(" ".join(w.text for w in hit.segment.words[hit.start : hit.end]))
+        if any(word in text for word in folded["credit_note"]):
+            return "credit_note"
     if layout.pages:
         page = layout.pages[0]
         if page.width / max(page.height, 1.0) < 0.62:

@@ -14,7 +14,9 @@ from finscribe.core.layout.analysis import Layout, Segment
 from finscribe.core.layout.tables import Table, TableRow
 from finscribe.core.model import BBox
 
-_QTY_UNIT = re.compile(r"^(-?\d+(?:[.,]\d+)?)\s*([A-Za-zÀ-ÿ.²³/]{1,8})?$")
+_QTY_UNIT = re.compile(
+    r"^(-?\d+(?:[.,]\d+)?)\s*([A-Za-zÀ-ÿ.²³/]{1,10}(?: [A-Za-zÀ-ÿ.²³/]{1,10})?)?$"
+)
 _QTY_X_PRICE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*[xX×*@]\s*(.+)$")
 
 
@@ -144,7 +146,7 @@ def _legend(layout: Layout) -> dict[str, Decimal]:
         for row in page.rows:
             words = [w.text for s in row.segments for w in s.words]
             if len(words) >= 2 and re.fullmatch(r"[A-F]=?", words[0]):
-                for w in words[1:3]:
+                for w in (words[1], " ".join(words[1:3]), words[2] if len(words) > 2 else ""):
                     m = _LEGEND_RATE.match(w.strip("=()"))
                     if m:
                         codes.setdefault(words[0][0], Decimal(m.group(1).replace(",", ".")))

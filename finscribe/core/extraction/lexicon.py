@@ -523,6 +523,9 @@ EXTRA_LABELS: dict[str, tuple[str, ...]] = {
         "documento commerciale",
         "ricevuta",
         "recu",
+        "rechnungskorrektur",
+        "credit memo",
+        "abono",
         "bon",
         "ticket",
         "beleg",
@@ -907,6 +910,9 @@ DOC_TYPE_WORDS: dict[str, tuple[str, ...]] = {
 #: Table header words per column role (folded).
 COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     "description": (
+        "beschrijving",
+        "prestation",
+        "prestazione",
         "description",
         "item",
         "items",
@@ -957,6 +963,7 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "unit": ("unit", "unite", "einheit", "unidad", "eenheid", "unita", "uom", "u.", "me"),
     "unit_price": (
+        "tarief",
         "p. unit",
         "p unit",
         "precio unit",
@@ -985,6 +992,8 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
         "price/unit",
     ),
     "tax_rate": (
+        "btw-tarief",
+        "aliquota iva",
         "taux",
         "tasa",
         "vat %",
@@ -1013,6 +1022,7 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
         "%",
     ),
     "amount": (
+        "imponibile",
         "subtotaal",
         "subtotale",
         "sous-total",
