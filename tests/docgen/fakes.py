@@ -394,6 +394,8 @@ CITIES: dict[str, tuple[tuple[str, str], ...]] = {
         ("Lausanne", "1003"),
         ("Lugano", "6900"),
         ("Bern", "3011"),
+        ("Bellinzona", "6500"),
+        ("Neuchâtel", "2000"),
     ),
     "DE": (
         ("Berlin", "10115"),
@@ -796,9 +798,29 @@ def shop_name(rng: random.Random, language: str) -> str:
     return f"{surname} {kind}"
 
 
+#: Cities of multilingual countries by the language spoken there.
+CITY_LANGUAGE = {
+    "Bruxelles": "fr",
+    "Liège": "fr",
+    "Namur": "fr",
+    "Antwerpen": "nl",
+    "Gent": "nl",
+    "Leuven": "nl",
+    "Zürich": "de",
+    "Basel": "de",
+    "Bern": "de",
+    "Genève": "fr",
+    "Lausanne": "fr",
+    "Neuchâtel": "fr",
+    "Lugano": "it",
+    "Bellinzona": "it",
+}
+
+
 def address(rng: random.Random, language: str, country: str, *, with_country: bool) -> list[str]:
     """Printed address lines for ``country``, 2 to 4 lines."""
-    city, postcode = rng.choice(CITIES[country])
+    cities = [c for c in CITIES[country] if CITY_LANGUAGE.get(c[0], language) == language]
+    city, postcode = rng.choice(cities or CITIES[country])
     street = rng.choice(STREETS[language])
     num = rng.randint(1, 180)
     lines: list[str] = []

@@ -194,7 +194,14 @@ def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     if rng.random() < 0.5:
         fade = fade[::-1]
     paper = np.float32(rng.uniform(225, 245))
-    ink = paper - (paper - gray.astype(np.float32)) * (1.0 - fade)[:, None]
+    # blotchy thermal print: the ink is weaker in patches
+    blot = rng.random((int(rng.integers(6, 16)), int(rng.integers(4, 10))), dtype=np.float32)
+    patchy = 1.0 - cv2.resize(blot, (w, h), interpolation=cv2.INTER_CUBIC) * np.float32(
+        rng.uniform(0.0, 0.35)
+    )
+    ink = paper - (paper - gray.astype(np.float32)) * (1.0 - fade)[:, None] * np.clip(
+        patchy, 0.4, 1.0
+    )
     # the paper lies on a background, seen at an angle (perspective warp)
     pad_x, pad_y = int(w * 0.35), int(h * 0.12)
     out_w, out_h = w + 2 * pad_x, h + 2 * pad_y
@@ -203,12 +210,14 @@ def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     def jitter(s: float) -> float:
         return float(rng.uniform(-s, s))
 
+    # the corners move by a few percent: a tilt of a few degrees and some keystone
+    jy = min(h * 0.03, w * 0.05)
     dst = np.float32(
         [
-            [pad_x + jitter(w * 0.08), pad_y + jitter(h * 0.03)],
-            [pad_x + w + jitter(w * 0.08), pad_y + jitter(h * 0.03)],
-            [pad_x + w + jitter(w * 0.12), pad_y + h + jitter(h * 0.03)],
-            [pad_x + jitter(w * 0.12), pad_y + h + jitter(h * 0.03)],
+            [pad_x + jitter(w * 0.08), pad_y + jitter(jy)],
+            [pad_x + w + jitter(w * 0.08), pad_y + jitter(jy)],
+            [pad_x + w + jitter(w * 0.12), pad_y + h + jitter(jy)],
+            [pad_x + jitter(w * 0.12), pad_y + h + jitter(jy)],
         ]
     )
     m = cv2.getPerspectiveTransform(src, dst)
