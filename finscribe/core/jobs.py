@@ -142,6 +142,8 @@ class JobService:
         """Store the upload and create (and by default enqueue) a job, or return the existing
         job for the same idempotency key / content / explicit job id.
 
+        `actor` is accepted for symmetry with the other calls; submissions are not audit
+        events (result reads, corrections, exports and key changes are).
         Raises FileTooLargeError past `limits.max_upload_bytes` (nothing is kept),
         EmptyFileError for an empty body, StorageUnavailableError, DatabaseUnavailableError,
         QueueUnavailableError (the job row stays queued; resubmitting re-enqueues it).
@@ -193,14 +195,6 @@ class JobService:
                         "finished_at": None,
                     }
                     await repo.insert_job(session, values)
-                    await repo.add_audit_event(
-                        session,
-                        tenant_id=tenant_id,
-                        actor=actor,
-                        action="job.submitted",
-                        subject=f"job:{job_id}",
-                        details={"channel": channel, "size": stream.size},
-                    )
                     record = JobRecord(**values)
         except exc.IntegrityError:
             # Lost a race on (tenant, idempotency key) or the job id: return the winner.

@@ -18,6 +18,7 @@ from arq.constants import (
     job_key_prefix,
     result_key_prefix,
 )
+from arq.jobs import serialize_job
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -25,6 +26,17 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from finscribe.constants import PROCESS_JOB_FUNCTION, QUEUE_NAME
 from finscribe.errors import QueueUnavailableError
 from finscribe.queue.protocol import QueueDepth, QueueJobState
+
+#: KEYS: job, in-progress, result, queue; ARGV: serialized job, expiry ms, score, job id.
+_ENQUEUE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+redis.call('DEL', KEYS[3])
+redis.call('PSETEX', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
+return 1
+"""
 
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
 
@@ -44,6 +56,7 @@ class ArqQueue:
     def __init__(self, pool: ArqRedis, *, queue_name: str = QUEUE_NAME) -> None:
         self.pool = pool
         self.queue_name = queue_name
+        self._enqueue_script = pool.register_script(_ENQUEUE_LUA)
 
     @classmethod
     async def connect(
@@ -64,31 +77,31 @@ class ArqQueue:
         return cls(pool, queue_name=queue_name)
 
     async def enqueue(self, job_id: uuid.UUID, *, defer_s: float = 0.0) -> bool:
+        """One atomic round trip (a Lua script writing arq's own job format): refused while
+        the id is queued or running; a finished run's kept result does not block a new run
+        (the database decides whether a job runs, the queue only refuses duplicates)."""
         jid = str(job_id)
+        now_ms = int(time.time() * 1000)
+        score = now_ms + max(0, int(defer_s * 1000))
+        payload = serialize_job(
+            PROCESS_JOB_FUNCTION, (jid,), {}, None, now_ms, serializer=self.pool.job_serializer
+        )
+        expires_ms = score - now_ms + self.pool.expires_extra_ms
         try:
-            if await self._enqueue(jid, defer_s):
-                return True
-            # arq refuses an id while it keeps that id's result. A finished run's result must
-            # not block a new run (the database decides whether a job runs; the queue only
-            # refuses duplicates queued or in flight): drop the stale result and try again.
-            if await self.pool.exists(job_key_prefix + jid, in_progress_key_prefix + jid):
-                return False
-            await self.pool.delete(result_key_prefix + jid)
-            return await self._enqueue(jid, defer_s)
+            added = await self._enqueue_script(
+                keys=[
+                    job_key_prefix + jid,
+                    in_progress_key_prefix + jid,
+                    result_key_prefix + jid,
+                    self.queue_name,
+                ],
+                args=[payload, expires_ms, score, jid],
+            )
         except _UNAVAILABLE as err:
             raise QueueUnavailableError(f"Redis unavailable: {type(err).__name__}") from err
         except RedisError as err:
             raise QueueUnavailableError(f"Redis error: {type(err).__name__}") from err
-
-    async def _enqueue(self, jid: str, defer_s: float) -> bool:
-        job = await self.pool.enqueue_job(
-            PROCESS_JOB_FUNCTION,
-            jid,
-            _job_id=jid,
-            _queue_name=self.queue_name,
-            _defer_by=defer_s if defer_s > 0 else None,
-        )
-        return job is not None
+        return bool(added)
 
     async def cancel(self, job_id: uuid.UUID) -> bool:
         jid = str(job_id)

@@ -376,7 +376,6 @@ async def test_corrections_update_the_document_and_export(
 
     async with database.session() as s:
         actions = [e.action for e in await repo.list_audit_events(s, tenant)]
-    assert "job.submitted" in actions
     assert "result.corrected" in actions
     assert "corrections.exported" in actions
 
