@@ -7,8 +7,9 @@ from pathlib import Path
 from finscribe.constants import OCR_DICT_FILE, OCR_REC_FILE
 from finscribe.errors import ModelNotFoundError
 
-#: Characters the dictionaries use for a space (ideographic space is mapped to a plain one).
-_SPACES = {"\u3000": " "}
+#: The ideographic space and the full-width forms of ASCII (U+FF01-U+FF5E, e.g. "：" and
+#: "，", which the recognisers often pick for Latin text) read as their ASCII characters.
+_ASCII_FORMS = {"\u3000": " ", **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}}
 
 
 def load_charset(model_dir: Path) -> list[str]:
@@ -25,7 +26,7 @@ def load_charset(model_dir: Path) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    chars = [_SPACES.get(c, c) for c in (line.rstrip("\r") for line in lines)]
+    chars = [_ASCII_FORMS.get(c, c) for c in (line.rstrip("\r") for line in lines)]
     return ["", *chars, " "]
 
 

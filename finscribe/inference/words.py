@@ -27,6 +27,10 @@ GAP_LETTER = 0.175
 GAP_DIGITS = 0.30
 GAP_NUMBER_PUNCT = 0.40
 GAP_OTHER = 0.20
+#: Characters that hug the word before them ("word.", "1'000") or after them ("(net"):
+#: ink gaps next to them split only when very wide.
+_CLINGS_LEFT = frozenset(".,:;!?%)]}'’")
+_CLINGS_RIGHT = frozenset("([{'’")
 #: A space is also wider than this many times the line's median gap inside words ...
 LETTER_GAP_FACTOR = 1.8
 #: ... and at least this fraction of the median width of the spaces the model kept.
@@ -36,6 +40,8 @@ _NUMBER_PUNCT = frozenset(".,-/")
 
 def gap_threshold(a: str, b: str) -> float:
     """The blank-run threshold (times crop height) for a space between ``a`` and ``b``."""
+    if b in _CLINGS_LEFT or a in _CLINGS_RIGHT:
+        return GAP_NUMBER_PUNCT
     if a.isalpha() or b.isalpha():
         return GAP_LETTER
     if a.isdigit() and b.isdigit():
