@@ -190,9 +190,15 @@ def kv_block(
             rec.text(anchor, y, [(val, tag)], ctx.bold, size, align=align)
             y += lead * 0.3
         return y + lead * 0.3
-    # row: labels across the width, values below each
+    # row: labels across the width, values below each (a table when they do not fit)
     n = len(pairs)
     col = width / max(n, 1)
+    needed = max(
+        max(text_width(lab, ctx.reg, size * 0.8), text_width(val, ctx.bold, size))
+        for lab, val, _ in pairs
+    )
+    if needed > col - 8:
+        return kv_block(rec, ctx, x, y, pairs, "table", width=min(width, 300.0))
     y += lead
     for k, (lab, _, _) in enumerate(pairs):
         rec.text(x + k * col, y, lab.rstrip(":"), ctx.reg, size * 0.8, color=(0.35, 0.35, 0.35))
@@ -298,15 +304,29 @@ def table_columns(ctx: Ctx) -> list[Column]:
         w = max(width, widest_word + 10, widest_cell + 10)
         cols.append(Column(key, label, w, align))
 
-    add("quantity", 38, "right")
-    if c.show_unit:
-        add("unit", 40, "left")
-    add("unit_price", 66, "right")
-    if c.show_tax_column:
-        add("tax_rate", 38, "right")
-    add("amount", 74, "right")
-    fixed = sum(col.width for col in cols)
-    desc = Column("description", c.labels["description"], (ctx.right - ctx.left) - fixed, "left")
+    longest_word = max(
+        (text_width(word, ctx.reg, size) for it in c.items for word in it.description.split()),
+        default=0.0,
+    )
+    show_unit, show_tax = c.show_unit, c.show_tax_column
+    while True:
+        cols.clear()
+        add("quantity", 38, "right")
+        if show_unit:
+            add("unit", 40, "left")
+        add("unit_price", 66, "right")
+        if show_tax:
+            add("tax_rate", 38, "right")
+        add("amount", 74, "right")
+        desc_width = (ctx.right - ctx.left) - sum(col.width for col in cols)
+        if desc_width >= max(longest_word + 10, 130) or not (show_unit or show_tax):
+            break
+        # too narrow for the descriptions: leave out the unit column, then the rate column
+        if show_unit:
+            show_unit = False
+        else:
+            show_tax = False
+    desc = Column("description", c.labels["description"], desc_width, "left")
     return [desc, *cols]
 
 
@@ -498,15 +518,60 @@ def bank_lines(ctx: Ctx) -> list[list[tuple[str, str | None]]]:
     return out
 
 
+Parts = list[tuple[str, str | None]]
+
+
+def _footer_columns(ctx: Ctx) -> list[list[Parts]]:
+    """The footer's columns of lines (vendor, contact and registers, bank)."""
+    c = ctx.content
+    v = c.vendor
+    cols: list[list[Parts]] = []
+    first: list[Parts] = [[(v.name, "vendor_name")]]
+    first += [[(line, None)] for line in v.address[:3]]
+    cols.append(first)
+    second: list[Parts] = []
+    if v.phone:
+        second.append([(f"{ctx.label('tel')} {v.phone}", None)])
+    if v.email:
+        second.append([(v.email, None)])
+    if ctx.footer_tax and v.tax_id:
+        key = _tax_label_key(c.language, v.country)
+        second.append([(ctx.label(key) + " ", None), (v.tax_id, "vendor_tax_id")])
+    second += [[(line, None)] for line in v.registration]
+    if second:
+        cols.append(second)
+    if ctx.footer_bank and not ctx.bank_below:
+        bank = bank_lines(ctx)
+        if bank:
+            cols.append([[(c.labels["bank"], None)], *bank])
+    if ctx.footer == "columns":
+        # long untagged lines (company registers) wrap inside their column
+        size = ctx.size * 0.8
+        width = (ctx.right - ctx.left) / max(len(cols), 1)
+        for column in cols:
+            wrapped: list[Parts] = []
+            for line in column:
+                text = "".join(part for part, _ in line)
+                too_wide = text_width(text, ctx.reg, size) > width * 1.2
+                if len(line) == 1 and line[0][1] is None and too_wide:
+                    wrapped += [[(piece, None)] for piece in wrap(text, ctx.reg, size, width - 8)]
+                else:
+                    wrapped.append(line)
+            column[:] = wrapped
+    return cols
+
+
 def footer_height(ctx: Ctx) -> float:
     if ctx.footer == "none":
         return ctx.size * 5
-    return ctx.size * 8.5
+    if ctx.footer == "lines":
+        return ctx.size * 8.5
+    longest = max(len(column) for column in _footer_columns(ctx))
+    return ctx.size * max(8.5, 2.5 + longest * 0.8 * 1.35)
 
 
 def draw_footer(rec: Recorder, ctx: Ctx, page: int, pages: int) -> None:
     c = ctx.content
-    v = c.vendor
     size = ctx.size * 0.8
     lead = size * 1.35
     bottom = rec.h - 30
@@ -517,28 +582,11 @@ def draw_footer(rec: Recorder, ctx: Ctx, page: int, pages: int) -> None:
         return
     top = rec.h - footer_height(ctx) - 10
     rec.hline(ctx.left, ctx.right, top, 0.5, 0.5)
-    cols: list[list[list[tuple[str, str | None]]]] = []
-    first: list[list[tuple[str, str | None]]] = [[(v.name, "vendor_name")]]
-    first += [[(line, None)] for line in v.address[:3]]
-    cols.append(first)
-    second: list[list[tuple[str, str | None]]] = []
-    if v.phone:
-        second.append([(f"{ctx.label('tel')} {v.phone}", None)])
-    if v.email:
-        second.append([(v.email, None)])
-    if ctx.footer_tax and v.tax_id:
-        key = _tax_label_key(c.language, v.country)
-        second.append([(ctx.label(key) + " ", None), (v.tax_id, "vendor_tax_id")])
-    if second:
-        cols.append(second)
-    if ctx.footer_bank and not ctx.bank_below:
-        bank = bank_lines(ctx)
-        if bank:
-            cols.append([[(c.labels["bank"], None)], *bank])
+    cols = _footer_columns(ctx)
     if ctx.footer == "lines":
         y = top + lead
         for column in cols:
-            flat: list[tuple[str, str | None]] = []
+            flat: Parts = []
             for line in column:
                 if flat:
                     flat.append(("  ·  ", None))
@@ -551,20 +599,23 @@ def draw_footer(rec: Recorder, ctx: Ctx, page: int, pages: int) -> None:
                 size,
                 align="center",
                 color=(0.3, 0.3, 0.3),
+                max_width=ctx.right - ctx.left,
             )
             y += lead
         return
     width = (ctx.right - ctx.left) / max(len(cols), 1)
+    gray = (0.25, 0.25, 0.25)
     for k, column in enumerate(cols):
         y = top + lead
         for line in column:
-            gray = (0.25, 0.25, 0.25)
             rec.text(ctx.left + k * width, y, line, ctx.reg, size, color=gray, max_width=width - 8)
             y += lead
 
 
 def extras_height(ctx: Ctx) -> float:
-    n = 1  # thanks line
+    n = 2  # thanks line, registration line
+    if ctx.content.note:
+        n += 1 + len(wrap(ctx.content.note, ctx.reg, ctx.size * 0.9, ctx.right - ctx.left))
     if ctx.terms_below and ctx.content.payment_terms:
         n += 1
     if ctx.bank_below:
@@ -592,6 +643,17 @@ def draw_extras(rec: Recorder, ctx: Ctx, y: float) -> float:
         for line in bank_lines(ctx):
             y += lead
             rec.text(ctx.left, y, line, ctx.reg, size)
+    if c.note:
+        y += lead * 0.5
+        for line in wrap(c.note, ctx.reg, size * 0.9, ctx.right - ctx.left):
+            y += lead * 0.9
+            rec.text(ctx.left, y, line, ctx.reg, size * 0.9, color=(0.3, 0.3, 0.3))
     y += lead
     rec.text(ctx.left, y, c.labels["thanks"], ctx.reg, size, color=(0.3, 0.3, 0.3))
+    if ctx.footer == "none" and c.vendor.registration:
+        y += lead
+        small = size * 0.8
+        rec.text(
+            ctx.left, y, "  ·  ".join(c.vendor.registration), ctx.reg, small, color=(0.4, 0.4, 0.4)
+        )
     return y

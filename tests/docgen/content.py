@@ -76,6 +76,7 @@ class Content:
     show_tax_column: bool
     original_invoice: str | None = None
     customer_number: str | None = None
+    note: str | None = None
     receipt: dict[str, Any] = field(default_factory=dict)
     planted_error: dict[str, Any] | None = None
 
@@ -200,6 +201,9 @@ def build(
         vendor.bic = bic if rng.random() < 0.7 else None
     vendor.phone = fakes.phone(rng, vendor_country) if rng.random() < 0.7 else None
     vendor.email = fakes.email(rng, vendor.name) if rng.random() < 0.6 else None
+    if rng.random() < 0.6:
+        vendor.registration = fakes.registration_lines(rng, vendor_country, language)
+    note = rng.choice(fakes.NOTES[language]) if rng.random() < 0.35 else None
 
     cust_country = (
         vendor_country
@@ -268,6 +272,7 @@ def build(
         show_unit=rng.random() < 0.6,
         show_tax_column=multi_rate or (loc.country != "US" and rng.random() < 0.4),
         customer_number=f"{rng.randint(10000, 99999)}" if rng.random() < 0.3 else None,
+        note=note,
     )
     if kind == "credit_note":
         content.original_invoice = _number(rng, "invoice", language, year)

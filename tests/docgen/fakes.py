@@ -588,7 +588,7 @@ class Party:
     bic: str | None = None
     phone: str | None = None
     email: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    registration: list[str] = field(default_factory=list)
 
 
 def compact_id(text: str) -> str:
@@ -888,3 +888,86 @@ def email(rng: random.Random, name: str) -> str:
     """An e-mail address derived from a company name."""
     stem = re.sub(r"[^a-z]", "", name.lower().encode("ascii", "ignore").decode())[:12] or "info"
     return f"{rng.choice(('info', 'billing', 'accounts', 'contact'))}@{stem}.example"
+
+
+def registration_lines(rng: random.Random, country: str, language: str) -> list[str]:
+    """Company-register lines printed in footers (distractors next to the VAT id)."""
+    d = lambda n: _digits(rng, n)  # noqa: E731
+    person = person_name(rng, language)
+    options: dict[str, list[str]] = {
+        "GB": [f"Registered in England and Wales No. {d(8)}", f"Company No. {d(8)}"],
+        "US": [f"Incorporated in Delaware, File No. {d(7)}"],
+        "IE": [f"Registered in Ireland No. {d(6)}", f"Directors: {person}"],
+        "FR": [
+            f"SIRET {d(3)} {d(3)} {d(3)} {d(5)}",
+            f"RCS {rng.choice(('Paris', 'Lyon', 'Nantes'))} B {d(3)} {d(3)} {d(3)}",
+            f"SARL au capital de {rng.choice(('7 500', '10 000', '50 000'))} €",
+            f"Code APE {d(4)}Z",
+        ],
+        "BE": [
+            f"RPM {rng.choice(('Bruxelles', 'Liège', 'Gent'))}",
+            f"N° d'entreprise 0{d(3)}.{d(3)}.{d(3)}",
+        ],
+        "CH": [
+            f"Handelsregister {rng.choice(('Zürich', 'Basel', 'Bern'))}",
+            f"Geschäftsführer: {person}",
+        ],
+        "DE": [
+            f"Amtsgericht {rng.choice(('Köln', 'München', 'Hamburg'))} HRB {d(5)}",
+            f"Geschäftsführer: {person}",
+            f"Steuernummer {d(3)}/{d(3)}/{d(5)}",
+        ],
+        "AT": [f"Firmenbuch FN {d(6)}a", f"Handelsgericht Wien, Geschäftsführer: {person}"],
+        "ES": [
+            f"Inscrita en el R.M. de Madrid, Tomo {d(5)}, Folio {d(3)}, Hoja M-{d(6)}",
+            f"Reg. Merc. de Barcelona, T. {d(5)}, F. {d(3)}",
+        ],
+        "NL": [f"KvK {d(8)}", f"KvK-nummer {d(8)}"],
+        "IT": [
+            f"REA MI-{d(7)}",
+            f"Cap. Soc. € {rng.choice(('10.000', '50.000', '100.000'))},00 i.v.",
+            f"C.F. {d(11)}",
+        ],
+    }
+    lines = options.get(country, [])
+    k = min(len(lines), rng.randint(1, 2))
+    return rng.sample(lines, k) if lines else []
+
+
+NOTES: dict[str, tuple[str, ...]] = {
+    "en": (
+        "Please quote the invoice number with your payment.",
+        "Late payments are subject to interest at 8% above the base rate.",
+        "Goods remain our property until paid in full.",
+        "Reverse charge: customer to account for VAT.",
+    ),
+    "fr": (
+        "En cas de retard de paiement, une indemnité forfaitaire de 40 € pour frais de "
+        "recouvrement sera exigée.",
+        "Pas d'escompte pour paiement anticipé.",
+        "Pénalités de retard : trois fois le taux d'intérêt légal.",
+        "Autoliquidation de la TVA par le preneur.",
+    ),
+    "de": (
+        "Bitte geben Sie bei Zahlung die Rechnungsnummer an.",
+        "Die Ware bleibt bis zur vollständigen Bezahlung unser Eigentum.",
+        "Leistungsdatum entspricht dem Rechnungsdatum.",
+        "Steuerschuldnerschaft des Leistungsempfängers.",
+    ),
+    "es": (
+        "Indique el número de factura en la transferencia.",
+        "El retraso en el pago devengará intereses según la Ley 3/2004.",
+        "Inversión del sujeto pasivo.",
+    ),
+    "nl": (
+        "Vermeld bij betaling het factuurnummer.",
+        "Op al onze leveringen zijn onze algemene voorwaarden van toepassing.",
+        "Btw verlegd.",
+    ),
+    "it": (
+        "Si prega di indicare il numero di fattura nella causale del bonifico.",
+        "In caso di ritardato pagamento saranno applicati gli interessi di mora ai sensi "
+        "del D.Lgs. 231/2002.",
+        "Operazione soggetta a inversione contabile.",
+    ),
+}
