@@ -43,7 +43,9 @@ class Ctx:
     colon: bool
     table_style: str = "grid"  # grid | rules | plain | zebra | boxed
     header_fill: bool = True
-    totals_style: str = "plain"  # plain | box | lines
+    totals_style: str = "plain"  # plain | box | lines | band
+    #: table header in white on the accent colour
+    header_inverse: bool = False
     totals_align: str = "right"  # right | left
     table_money: str = "plain"
     footer: str = "columns"  # columns | lines | none
@@ -367,7 +369,10 @@ def table_header_height(ctx: Ctx, cols: list[Column]) -> float:
 def draw_table_header(rec: Recorder, ctx: Ctx, cols: list[Column], y: float) -> float:
     size = ctx.size * 0.95
     h = table_header_height(ctx, cols)
-    if ctx.header_fill:
+    ink = (1.0, 1.0, 1.0) if ctx.header_inverse else (0.0, 0.0, 0.0)
+    if ctx.header_inverse:
+        rec.rect(ctx.left, y, ctx.right, y + h, stroke=None, fill=ctx.accent)
+    elif ctx.header_fill:
         rec.rect(ctx.left, y, ctx.right, y + h, stroke=None, fill=ctx.tint)
     if ctx.table_style in ("grid", "boxed"):
         rec.rect(ctx.left, y, ctx.right, y + h, stroke=0.2, width=0.6)
@@ -379,9 +384,9 @@ def draw_table_header(rec: Recorder, ctx: Ctx, cols: list[Column], y: float) -> 
         base = y + h / 2 + size * 0.35 - (len(lines) - 1) * ctx.size * 0.6
         for line in lines:
             if col.align == "right":
-                rec.text(x + col.width - 4, base, line, ctx.bold, size, align="right")
+                rec.text(x + col.width - 4, base, line, ctx.bold, size, align="right", color=ink)
             else:
-                rec.text(x + 4, base, line, ctx.bold, size)
+                rec.text(x + 4, base, line, ctx.bold, size, color=ink)
             base += ctx.size * 1.2
         x += col.width
     return y + h
@@ -494,11 +499,15 @@ def draw_totals(rec: Recorder, ctx: Ctx, y: float) -> float:
     for label, value, tag, strong in rows:
         if strong and ctx.totals_style == "lines":
             rec.hline(x0, x1, y + 2, 0.7)
+        ink = (0.0, 0.0, 0.0)
+        if strong and ctx.totals_style == "band":
+            rec.rect(x0 - 4, y + 2, x1 + 2, y + lead + size * 0.45, stroke=None, fill=ctx.accent)
+            ink = (1.0, 1.0, 1.0)
         y += lead
         font = ctx.bold if strong else ctx.reg
         fs = size * (1.1 if strong else 1.0)
-        rec.text(x0 + 2, y, label, font, fs)
-        rec.text(x1 - 4, y, [(value, tag)], font, fs, align="right")
+        rec.text(x0 + 2, y, label, font, fs, color=ink)
+        rec.text(x1 - 4, y, [(value, tag)], font, fs, align="right", color=ink)
     if ctx.totals_style == "lines":
         rec.hline(x0, x1, y + size * 0.5, 0.7)
         rec.hline(x0, x1, y + size * 0.5 + 2, 0.7)

@@ -16,7 +16,7 @@ A4_PX = (1654, 2339)
 LETTER_PX = (1700, 2200)
 RECEIPT_WIDTH_PX = 630  # 80 mm
 
-A4_LAYOUTS = ("classic", "modern", "letter", "boxed", "sidebar", "minimal", "stacked")
+A4_LAYOUTS = ("classic", "modern", "letter", "boxed", "sidebar", "minimal", "stacked", "banner")
 LAYOUTS = (*A4_LAYOUTS, "receipt")
 
 
@@ -189,6 +189,44 @@ def _header_stacked(rec: Recorder, ctx: Ctx) -> float:
     return y + 10
 
 
+def _header_banner(rec: Recorder, ctx: Ctx) -> float:
+    c = ctx.content
+    v = c.vendor
+    band = 96.0
+    white = (1.0, 1.0, 1.0)
+    rec.rect(0, 0, rec.w, band, stroke=None, fill=ctx.accent)
+    half = (ctx.right - ctx.left) * 0.55
+    rec.text(
+        ctx.left,
+        46,
+        [(v.name, "vendor_name")],
+        ctx.bold,
+        ctx.size * 1.7,
+        color=white,
+        max_width=half,
+    )
+    parts: list[tuple[str, str | None]] = []
+    for line in v.address:
+        if parts:
+            parts.append(("  ·  ", None))
+        parts.append((line, "vendor_address"))
+    rec.text(
+        ctx.left, 66, parts, ctx.reg, ctx.size * 0.9, color=white, max_width=ctx.right - ctx.left
+    )
+    contact = "   ".join(x for x in (v.phone, v.email) if x)
+    if contact:
+        rec.text(ctx.left, 82, contact, ctx.reg, ctx.size * 0.85, color=white, max_width=half)
+    rec.text(
+        ctx.right, 48, title_text(c).upper(), ctx.bold, ctx.size * 2.2, align="right", color=white
+    )
+    y = band + 12
+    meta_y = blocks.kv_block(rec, ctx, ctx.left, y, blocks.meta_pairs(ctx), "table", width=250)
+    cust_y = blocks.party_block(
+        rec, ctx, ctx.right - 210, y, "customer", title=ctx.label("bill_to")
+    )
+    return max(meta_y, cust_y) + 16
+
+
 HEADERS: dict[str, Callable[[Recorder, Ctx], float]] = {
     "classic": _header_classic,
     "modern": _header_modern,
@@ -197,6 +235,7 @@ HEADERS: dict[str, Callable[[Recorder, Ctx], float]] = {
     "sidebar": _header_sidebar,
     "minimal": _header_minimal,
     "stacked": _header_stacked,
+    "banner": _header_banner,
 }
 
 
@@ -222,6 +261,9 @@ def _style(layout: str, ctx: Ctx) -> None:
     elif layout == "minimal":
         ctx.table_style, ctx.header_fill, ctx.totals_style = "rules", False, "plain"
         ctx.footer, ctx.terms_below, ctx.bank_below = "lines", True, rng.random() < 0.5
+    elif layout == "banner":
+        ctx.table_style, ctx.header_inverse, ctx.totals_style = "rules", True, "band"
+        ctx.footer, ctx.always_page_numbers = "columns", rng.random() < 0.5
     elif layout == "stacked":
         ctx.table_style, ctx.header_fill, ctx.totals_style = (
             rng.choice(("grid", "rules")),
