@@ -65,7 +65,13 @@ def _strip_currency(text: str) -> tuple[str, str | None]:
     return s.strip(), currency
 
 
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
+_OCR_NUMBER = re.compile(r"^[0-9OoIl|][0-9OoIl|.,'’\u00a0\u202f\u2009 ]*$")
+
+
 def _normalise_number(s: str, decimal_comma: bool | None) -> Decimal | None:
+    if s and not _NUM_RE.match(s) and _OCR_NUMBER.match(s) and sum(c.isdigit() for c in s) >= 2:
+        s = s.translate(_OCR_DIGITS)  # OCR slips: "1O5,5O" is 105,50
     if not s or not _NUM_RE.match(s):
         return None
     for ch in _SPACES + _APOS:

@@ -290,7 +290,7 @@ def extract_fields(
     decimal_comma = detect.detect_decimal_comma(layout)
     printed = detect.printed_currencies(layout)
     currency = printed.most_common(1)[0][0] if printed else None
-    customer = find_customer(layout, lm)
+    customer = find_customer(layout, lm, table_segs)
     customer_segs = {(s.page, s.index) for s in customer.segments} if customer else set()
     facts = DocFacts(
         decimal_comma=decimal_comma,

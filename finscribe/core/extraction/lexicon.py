@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from finscribe.core.extraction.dates import fold
 
@@ -1062,8 +1063,7 @@ class LabelMatch:
 
 def normalise_token(text: str) -> str:
     """A word folded for label matching: lower case, no accents, trailing ``: # .`` dropped."""
-    t = fold(text).strip()
-    t = t.replace("°", "").replace("º", "").replace("nº", "n").replace("n°", "n")
+    t = fold(text.replace("º", "").replace("°", "").replace("ª", "")).strip()
     while t and t[-1] in ":#.;*":
         t = t[:-1]
     while t and t[0] in "(*":
@@ -1088,8 +1088,52 @@ LABELS: dict[tuple[str, ...], list[str]] = _label_words()
 _MAX_LABEL = max(len(k) for k in LABELS)
 
 
+_VOCAB: frozenset[str] = frozenset(t for key in LABELS for t in key)
+_VOCAB_BY_LEN: dict[int, tuple[str, ...]] = {}
+for _word in _VOCAB:
+    _VOCAB_BY_LEN[len(_word)] = (*_VOCAB_BY_LEN.get(len(_word), ()), _word)
+
+
+def _within_one(a: str, b: str) -> bool:
+    """True when ``a`` becomes ``b`` by one substitution, insertion or deletion."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+@lru_cache(maxsize=4096)
+def repair_token(token: str) -> str:
+    """A label word misread by OCR (``invo1ce``, ``factur6``) mapped back to the lexicon.
+
+    Only words of six or more characters holding a digit or symbol are repaired, and only to
+    a unique lexicon word one edit away; anything else is returned unchanged.
+    """
+    if token in _VOCAB or len(token) < 6 or not any(ch.isalpha() for ch in token):
+        return token
+    if token.isalpha():
+        return token  # a real word ("supplies") is no misread "supplier": only fix digit slips
+    found = {
+        w
+        for n in (len(token) - 1, len(token), len(token) + 1)
+        for w in _VOCAB_BY_LEN.get(n, ())
+        if len(w) >= 6 and _within_one(token, w)
+    }
+    return found.pop() if len(found) == 1 else token
+
+
 def match_labels(tokens: Sequence[str]) -> list[LabelMatch]:
-    """Every label found in normalised tokens, longest first at each start; non-overlapping."""
+    """Every label found in normalised tokens, longest first at each start; non-overlapping.
+
+    Tokens one OCR slip away from a label word are read as that word (:func:`repair_token`).
+    """
+    tokens = [repair_token(t) for t in tokens]
     out: list[LabelMatch] = []
     i = 0
     n = len(tokens)

@@ -11,6 +11,10 @@ from finscribe.core.extraction.labels import LabelMap
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
 
+_COMPANY = re.compile(
+    r"\b(GmbH|AG|KG|e\.K\.|Ltd|Limited|plc|LLC|Inc|Corp|S\.?L\.?U?|S\.?A\.?|SAS|SARL|Sàrl|"
+    r"SRL|S\.?r\.?l\.?|S\.?p\.?A\.?|BV|B\.V\.|NV|N\.V\.|VOF|SNC|Co\.?)\b",
+)
 _CONTACT = re.compile(
     r"@|https?:|www\.|\.(com|fr|de|es|nl|it|be|ch|at|ie|co\.uk|eu)\b|^\+?\d[\d\s().-]{6,}$",
     re.IGNORECASE,
@@ -72,13 +76,20 @@ def _next_below(page: PageLayout, seg: Segment, max_gap: float) -> Segment | Non
     return best
 
 
-def stack(page: PageLayout, first: Segment, lm: LabelMap, limit: int = 6) -> list[Segment]:
-    """The segments stacked under ``first`` (left-aligned, small gaps), stopping at labels."""
+def stack(
+    page: PageLayout,
+    first: Segment,
+    lm: LabelMap,
+    limit: int = 6,
+    stop: set[tuple[int, int]] | None = None,
+) -> list[Segment]:
+    """The segments stacked under ``first`` (aligned, small gaps), stopping at labels and at
+    segments in ``stop`` (tables, the other party)."""
     out = [first]
     cur = first
     while len(out) < limit + 1:
         nxt = _next_below(page, cur, 1.1 * max(cur.font, first.font))
-        if nxt is None:
+        if nxt is None or (stop is not None and (nxt.page, nxt.index) in stop):
             break
         hits = lm.hits_in(nxt)
         if any(h.leading for h in hits):
@@ -88,8 +99,14 @@ def stack(page: PageLayout, first: Segment, lm: LabelMap, limit: int = 6) -> lis
     return out
 
 
-def _party(page: PageLayout, first: Segment, lm: LabelMap, start: int = 0) -> Party:
-    segs = stack(page, first, lm)
+def _party(
+    page: PageLayout,
+    first: Segment,
+    lm: LabelMap,
+    start: int = 0,
+    stop: set[tuple[int, int]] | None = None,
+) -> Party:
+    segs = stack(page, first, lm, stop=stop)
     name = _line(segs[0], start)
     address = [
         _line(s)
@@ -99,7 +116,9 @@ def _party(page: PageLayout, first: Segment, lm: LabelMap, start: int = 0) -> Pa
     return Party(name=name, address=address, segments=segs)
 
 
-def _labelled(layout: Layout, lm: LabelMap, field: str) -> Party | None:
+def _labelled(
+    layout: Layout, lm: LabelMap, field: str, stop: set[tuple[int, int]] | None = None
+) -> Party | None:
     for hit in lm.hits:
         if hit.field != field or not hit.leading:
             continue
@@ -108,17 +127,19 @@ def _labelled(layout: Layout, lm: LabelMap, field: str) -> Party | None:
         if hit.end < len(seg.words) and len(seg.words) - hit.end >= 1:
             rest = " ".join(w.text for w in seg.words[hit.end :])
             if len(rest) > 2 and not _is_value_like(rest):
-                party = _party(page, seg, lm, start=hit.end)
+                party = _party(page, seg, lm, start=hit.end, stop=stop)
                 return party
         nxt = _next_below(page, seg, 1.6 * seg.font)
         if nxt is not None and not lm.hits_in(nxt):
-            return _party(page, nxt, lm)
+            return _party(page, nxt, lm, stop=stop)
     return None
 
 
-def find_customer(layout: Layout, lm: LabelMap) -> Party | None:
+def find_customer(
+    layout: Layout, lm: LabelMap, stop: set[tuple[int, int]] | None = None
+) -> Party | None:
     """The block after a customer label (``Bill to``, ``Client``, ``Rechnungsempfänger``...)."""
-    return _labelled(layout, lm, "customer_name")
+    return _labelled(layout, lm, "customer_name", stop)
 
 
 def find_vendor(
@@ -128,7 +149,7 @@ def find_vendor(
     receipt: bool,
 ) -> Party | None:
     """The issuer: a labelled seller block, else the most prominent unlabelled block on top."""
-    labelled = _labelled(layout, lm, "vendor_name")
+    labelled = _labelled(layout, lm, "vendor_name", excluded)
     if labelled is not None:
         return labelled
     if not layout.pages:
@@ -146,14 +167,27 @@ def find_vendor(
         letters = sum(ch.isalpha() for ch in text)
         if letters < 2 or _is_value_like(text) or _CONTACT.search(text):
             continue
-        score = 2.0 * seg.font / max(page.median_font, 1.0) - 3.0 * y_rel
+        font_rel = min(seg.font / max(page.median_font, 1.0), 2.5)
+        score = 2.0 * font_rel - 3.0 * y_rel
+        score += 0.6 * (not any(ch.isdigit() for ch in text))
+        score += 0.8 * bool(_COMPANY.search(text))
         if best is None or score > best[0]:
             best = (score, seg)
     if best is None:
         return None
     # the name is the first line of its block: walk up while a line is stacked right above
     first = best[1]
-    return _party(page, first, lm)
+    for _ in range(6):
+        above = _next_above(page, first, 1.8)
+        if (
+            above is None
+            or (above.page, above.index) in excluded
+            or lm.hits_in(above)
+            or _CONTACT.search(above.text)
+        ):
+            break
+        first = above
+    return _party(page, first, lm, stop=excluded)
 
 
 def find_unlabelled_customer(
@@ -180,7 +214,7 @@ def find_unlabelled_customer(
             and not lm.hits_in(above)
         ):
             continue  # not the first line of its block
-        party = _party(page, seg, lm)
+        party = _party(page, seg, lm, stop=excluded)
         if not party.address or any((s.page, s.index) in excluded for s in party.segments):
             continue
         key = (seg.bbox.x0, seg.bbox.y0)
@@ -189,14 +223,18 @@ def find_unlabelled_customer(
     return None if best is None else best[1]
 
 
-def _next_above(page: PageLayout, seg: Segment) -> Segment | None:
+def _next_above(page: PageLayout, seg: Segment, max_gap: float = 1.1) -> Segment | None:
     for row in reversed(page.rows[max(0, seg.row - 2) : seg.row]):
         for s in row.segments:
             gap = seg.bbox.y0 - s.bbox.y1
             if "·" in s.text or s.font < 0.8 * seg.font:
                 continue  # a sender line over a window address is no part of it
-            if -0.3 * seg.font <= gap <= 1.1 * seg.font and abs(s.bbox.x0 - seg.bbox.x0) <= (
-                1.5 * seg.font
-            ):
+            tol = 1.5 * seg.font
+            aligned = (
+                abs(s.bbox.x0 - seg.bbox.x0) <= tol
+                or abs(s.bbox.x1 - seg.bbox.x1) <= tol
+                or abs(s.bbox.cx - seg.bbox.cx) <= tol
+            )
+            if -0.3 * seg.font <= gap <= max_gap * seg.font and aligned:
                 return s
     return None

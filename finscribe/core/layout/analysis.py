@@ -87,7 +87,7 @@ def _rows_of_words(words: list[Word]) -> list[list[Word]]:
         placed = False
         for i in range(len(rows) - 1, max(-1, len(rows) - 6), -1):
             y0, y1 = spans[i]
-            if max(h, heights[i]) > 1.6 * min(h, heights[i]):
+            if len(w.text) > 3 and max(h, heights[i]) > 1.6 * min(h, heights[i]):
                 continue  # a title beside small lines is a row of its own
             overlap = min(y1, w.bbox.y1) - max(y0, w.bbox.y0)
             if overlap > 0.5 * min(h, y1 - y0) and abs(w.bbox.cy - (y0 + y1) / 2) < 0.6 * h:
