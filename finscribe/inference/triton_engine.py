@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from finscribe.inference import ctc, rec
 from finscribe.inference.charset import load_charset
 from finscribe.inference.engine import PipelineEngine
-from finscribe.inference.pipeline import PipelineParams
+from finscribe.inference.geometry import Crop
+from finscribe.inference.pipeline import OcrPipeline, PipelineParams
 from finscribe.inference.triton_runner import TritonRunner
 from finscribe.settings import OcrSettings, TritonSettings
+
+
+class ConcurrentRecPipeline(OcrPipeline):
+    """The shared pipeline with all recognition sub-batches of a call in flight at once.
+
+    The batches are exactly the shared pipeline's (same plan, same padding, same decoding),
+    so the words do not change; only the requests overlap, and Triton's dynamic batcher
+    merges them with other documents' (tests/triton compares against the in-process engine).
+    """
+
+    async def _recognise(self, crops: Sequence[Crop]) -> list[tuple[ctc.Decoded, int, int]]:
+        images = [c.image for c in crops]
+        t0 = time.perf_counter()
+        plan = rec.plan_batches(images, self.params.rec_batch_size)
+        batches = [rec.prepare_batch(images, indices) for indices in plan]
+        results = await asyncio.gather(*(self.runner.run_rec(b.tensor) for b in batches))
+        t1 = time.perf_counter()
+        out: list[tuple[ctc.Decoded, int, int] | None] = [None] * len(crops)
+        for batch, probs in zip(batches, results, strict=True):
+            padded = batch.tensor.shape[3]
+            steps = probs.shape[1]
+            for row, (i, width) in enumerate(zip(batch.indices, batch.widths, strict=True)):
+                valid = int(np.ceil(width / padded * steps)) + 1
+                out[i] = (ctc.decode(probs[row], self.charset, valid), width, padded)
+        self.timings.rec += t1 - t0
+        self.timings.other += time.perf_counter() - t1
+        self.timings.lines += len(crops)
+        return [o for o in out if o is not None]
 
 
 def create_triton_engine(
@@ -22,4 +58,6 @@ def create_triton_engine(
     triton = triton if triton is not None else TritonSettings()
     charset = load_charset(settings.model_dir / settings.model)
     runner = TritonRunner(triton, num_classes=len(charset))
-    return PipelineEngine(f"triton:{settings.model}@{triton.url}", runner, charset, params)
+    engine = PipelineEngine(f"triton:{settings.model}@{triton.url}", runner, charset, params)
+    engine.pipeline = ConcurrentRecPipeline(runner, charset, params)
+    return engine
