@@ -9,7 +9,7 @@ from finscribe.inference.engine import PipelineEngine
 from finscribe.inference.onnx_runner import OnnxRunner, model_folder
 from finscribe.inference.pipeline import PipelineParams
 from finscribe.inference.protocol import OcrEngine
-from finscribe.settings import OcrSettings
+from finscribe.settings import OcrSettings, TritonSettings
 
 
 def pipeline_params(settings: OcrSettings) -> PipelineParams:
@@ -25,7 +25,7 @@ def pipeline_params(settings: OcrSettings) -> PipelineParams:
     )
 
 
-def create_engine(settings: OcrSettings) -> OcrEngine:
+def create_engine(settings: OcrSettings, triton: TritonSettings | None = None) -> OcrEngine:
     """The in-process onnxruntime engine for ``settings.engine == "onnx"``.
 
     Raises ModelNotFoundError (with the folder and the fix) when the model files are
@@ -34,7 +34,8 @@ def create_engine(settings: OcrSettings) -> OcrEngine:
     if settings.engine == "triton":
         from finscribe.inference.triton_engine import create_triton_engine
 
-        return create_triton_engine(settings, pipeline_params(settings))
+        # ``triton`` None: the FINSCRIBE_TRITON_* environment
+        return create_triton_engine(settings, pipeline_params(settings), triton)
     if settings.engine != "onnx":
         raise ConfigurationError(
             f"OCR engine {settings.engine!r} is not available from finscribe.inference.factory"
