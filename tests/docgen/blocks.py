@@ -56,6 +56,7 @@ class Ctx:
     always_page_numbers: bool = False
     cont_top: float = 70.0
     extras: list[str] = field(default_factory=list)
+    bill_to_title: bool = True
 
     @property
     def reg(self) -> str:
@@ -64,6 +65,16 @@ class Ctx:
     @property
     def bold(self) -> str:
         return FAMILIES[self.family][1]
+
+    def pick(self, default: str, *alternatives: str) -> str:
+        """Mostly ``default``, sometimes one of the alternatives (variety within a layout)."""
+        if alternatives and self.rng.random() < 0.35:
+            return self.rng.choice(alternatives)
+        return default
+
+    def bill_to(self) -> str | None:
+        """The customer block's title, or None: many invoices print the address unlabelled."""
+        return self.label("bill_to") if self.bill_to_title else None
 
     def label(self, key: str) -> str:
         text = self.content.labels[key]
@@ -98,6 +109,7 @@ def make_ctx(content: Content, rng: random.Random, rec: Recorder, family: str | 
         right=rec.w - margin,
         colon=rng.random() < 0.6,
         table_money="plain" if rng.random() < 0.75 else content.money_style,
+        bill_to_title=rng.random() < 0.75,
     )
 
 

@@ -43,10 +43,17 @@ def _header_classic(rec: Recorder, ctx: Ctx) -> float:
         ctx.right, 70, title_text(c), ctx.bold, ctx.size * 2.4, align="right", color=ctx.accent
     )
     meta_y = blocks.kv_block(
-        rec, ctx, ctx.right - 230, 86, blocks.meta_pairs(ctx), "table", width=230, align="right"
+        rec,
+        ctx,
+        ctx.right - 230,
+        86,
+        blocks.meta_pairs(ctx),
+        ctx.pick("table", "inline", "below"),
+        width=230,
+        align="right",
     )
     y = max(y, meta_y) + 14
-    y = blocks.party_block(rec, ctx, ctx.left, y, "customer", title=ctx.label("bill_to"))
+    y = blocks.party_block(rec, ctx, ctx.left, y, "customer", title=ctx.bill_to())
     return y + 14
 
 
@@ -59,9 +66,15 @@ def _header_modern(rec: Recorder, ctx: Ctx) -> float:
     y = max(y, 100) + 8
     rec.hline(ctx.left, ctx.right, y, 1.2, 0.2)
     y = blocks.kv_block(
-        rec, ctx, ctx.left, y + 4, blocks.meta_pairs(ctx), "row", width=ctx.right - ctx.left
+        rec,
+        ctx,
+        ctx.left,
+        y + 4,
+        blocks.meta_pairs(ctx),
+        ctx.pick("row", "table"),
+        width=ctx.right - ctx.left,
     )
-    y = blocks.party_block(rec, ctx, ctx.left, y + 6, "customer", title=ctx.label("bill_to"))
+    y = blocks.party_block(rec, ctx, ctx.left, y + 6, "customer", title=ctx.bill_to())
     return y + 12
 
 
@@ -89,7 +102,14 @@ def _header_letter(rec: Recorder, ctx: Ctx) -> float:
         rec, ctx, ctx.left, 134, "customer", name_size=ctx.size * 1.05, with_contact=False
     )
     meta_y = blocks.kv_block(
-        rec, ctx, ctx.right - 200, 150, blocks.meta_pairs(ctx), "table", width=200, align="right"
+        rec,
+        ctx,
+        ctx.right - 200,
+        150,
+        blocks.meta_pairs(ctx),
+        ctx.pick("table", "inline"),
+        width=200,
+        align="right",
     )
     y = max(y_cust, meta_y) + 20
     subject = (
@@ -120,7 +140,7 @@ def _header_boxed(rec: Recorder, ctx: Ctx) -> float:
         rec, ctx, ctx.left + 8, top + 4, blocks.meta_pairs(ctx), "below", width=half - 20
     )
     cust_bottom = blocks.party_block(
-        rec, ctx, ctx.left + half + 12, top + 4, "customer", title=ctx.label("bill_to")
+        rec, ctx, ctx.left + half + 12, top + 4, "customer", title=ctx.bill_to()
     )
     bottom = max(meta_bottom, cust_bottom) + 6
     rec.rect(ctx.left, top, ctx.left + half - 6, bottom, stroke=0.3)
@@ -159,8 +179,8 @@ def _header_sidebar(rec: Recorder, ctx: Ctx) -> float:
     ctx.footer_tax = False
     ctx.left = side_w + 28
     rec.text(ctx.left, 70, title_text(c), ctx.bold, ctx.size * 2.6, color=ctx.accent)
-    y = blocks.kv_block(rec, ctx, ctx.left, 84, blocks.meta_pairs(ctx), "inline")
-    y = blocks.party_block(rec, ctx, ctx.left, y + 8, "customer", title=ctx.label("bill_to"))
+    y = blocks.kv_block(rec, ctx, ctx.left, 84, blocks.meta_pairs(ctx), ctx.pick("inline", "table"))
+    y = blocks.party_block(rec, ctx, ctx.left, y + 8, "customer", title=ctx.bill_to())
     return y + 14
 
 
@@ -168,8 +188,10 @@ def _header_minimal(rec: Recorder, ctx: Ctx) -> float:
     c = ctx.content
     rec.text(ctx.left, 60, title_text(c).upper(), ctx.bold, ctx.size * 1.6)
     y = blocks.party_block(rec, ctx, ctx.left, 70, "vendor", with_tax=not ctx.footer_tax)
-    y = blocks.kv_block(rec, ctx, ctx.left, y + 6, blocks.meta_pairs(ctx), "inline")
-    y = blocks.party_block(rec, ctx, ctx.left, y + 6, "customer", title=ctx.label("bill_to"))
+    y = blocks.kv_block(
+        rec, ctx, ctx.left, y + 6, blocks.meta_pairs(ctx), ctx.pick("inline", "table")
+    )
+    y = blocks.party_block(rec, ctx, ctx.left, y + 6, "customer", title=ctx.bill_to())
     return y + 10
 
 
@@ -184,7 +206,14 @@ def _header_stacked(rec: Recorder, ctx: Ctx) -> float:
     rec.text(ctx.left, y + 16, title_text(c), ctx.bold, ctx.size * 2.0, color=ctx.accent)
     mid = (ctx.left + ctx.right) / 2
     y = blocks.kv_block(
-        rec, ctx, mid, y, blocks.meta_pairs(ctx), "below", width=ctx.right - mid, align="right"
+        rec,
+        ctx,
+        mid,
+        y,
+        blocks.meta_pairs(ctx),
+        ctx.pick("below", "table"),
+        width=ctx.right - mid,
+        align="right",
     )
     return y + 10
 
@@ -220,10 +249,9 @@ def _header_banner(rec: Recorder, ctx: Ctx) -> float:
         ctx.right, 48, title_text(c).upper(), ctx.bold, ctx.size * 2.2, align="right", color=white
     )
     y = band + 12
-    meta_y = blocks.kv_block(rec, ctx, ctx.left, y, blocks.meta_pairs(ctx), "table", width=250)
-    cust_y = blocks.party_block(
-        rec, ctx, ctx.right - 210, y, "customer", title=ctx.label("bill_to")
-    )
+    style = ctx.pick("table", "below")
+    meta_y = blocks.kv_block(rec, ctx, ctx.left, y, blocks.meta_pairs(ctx), style, width=250)
+    cust_y = blocks.party_block(rec, ctx, ctx.right - 210, y, "customer", title=ctx.bill_to())
     return max(meta_y, cust_y) + 16
 
 
