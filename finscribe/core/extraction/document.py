@@ -165,7 +165,10 @@ def _party_fields(prefix: str, party: Party | None) -> dict[str, dict[str, Any]]
     out = {f"{prefix}_name": _line_field(party.name, 0.85)}
     if party.address:
         lines: list[PartyLine] = party.address
-        text = ", ".join(line.text for line in lines)
+        # "12 Main St · Suite 4 · Boston": one printed line holding several address lines
+        text = ", ".join(
+            part.strip() for line in lines for part in line.text.split("·") if part.strip()
+        )
         box = BBox.enclosing([line.bbox for line in lines])
         conf = 0.8 * min(line.confidence for line in lines)
         out[f"{prefix}_address"] = _field(

@@ -467,6 +467,20 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
 #: (customer numbers, bank codes, phone...): matching them keeps their values from other fields.
 EXTRA_LABELS: dict[str, tuple[str, ...]] = {
     "invoice_number": (
+        "n factura",
+        "nr factura",
+        "n fattura",
+        "nr fattura",
+        "n facture",
+        "nr factuur",
+        "n factuur",
+        "n rechnung",
+        "n de rectificativa",
+        "n nota de credito",
+        "n ticket",
+        "n operacion",
+        "n documento",
+        "n. documento",
         "credit memo #",
         "credit memo no",
         "trans. no",

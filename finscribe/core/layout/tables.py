@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from finscribe.core.extraction.lexicon import COLUMN_WORDS, FIELD_LABELS, normalise_token
 from finscribe.core.layout.analysis import Layout, PageLayout, Row, Segment
+from finscribe.core.model import Word
 
 _COLUMN_KEYS: dict[tuple[str, ...], str] = {}
 for _role, _words in COLUMN_WORDS.items():
@@ -131,6 +133,26 @@ def assign_column(seg: Segment, columns: list[Column]) -> int:
     return best
 
 
+_NUMERIC_WORD = re.compile(r"^[-+(]?[€$£]?\d[\d.,'’]*%?\)?$|^%$|^[€$£]$")
+
+
+def _split_numeric(seg: Segment, columns: list[Column]) -> list[Segment]:
+    """A run of numbers printed close together over several columns (``77.00 13.5%``),
+    split by column; text cells (``2 pcs``, descriptions) stay whole."""
+    if len(seg.words) < 2 or not all(_NUMERIC_WORD.match(w.text) for w in seg.words):
+        return [seg]
+    groups: list[tuple[int, list[Word]]] = []
+    for w in seg.words:
+        col = assign_column(Segment([w], seg.page, seg.font), columns)
+        if groups and groups[-1][0] == col:
+            groups[-1][1].append(w)
+        else:
+            groups.append((col, [w]))
+    if len(groups) < 2:
+        return [seg]
+    return [Segment(words, seg.page, seg.font, index=seg.index, row=seg.row) for _, words in groups]
+
+
 def _fits(row: Row, columns: list[Column], page_width: float) -> bool:
     left, right = columns[0].x0 - 0.05 * page_width, columns[-1].x1 + 0.05 * page_width
     return all(left <= s.bbox.x0 and s.bbox.x1 <= right for s in row.segments)
@@ -150,8 +172,9 @@ def _collect_rows(table: Table, page: PageLayout, start: int, max_gap_factor: fl
             table.ended = True
             return
         cells: dict[int, list[Segment]] = {}
-        for s in row.segments:
-            cells.setdefault(assign_column(s, table.columns), []).append(s)
+        for whole in row.segments:
+            for s in _split_numeric(whole, table.columns):
+                cells.setdefault(assign_column(s, table.columns), []).append(s)
         table.rows.append(TableRow(page=page.number, cells=cells, segments=list(row.segments)))
         prev_bottom = row.bbox.y1
 
