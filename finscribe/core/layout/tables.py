@@ -133,7 +133,7 @@ def assign_column(seg: Segment, columns: list[Column]) -> int:
     return best
 
 
-_NUMERIC_WORD = re.compile(r"^[-+(]?[€$£]?\d[\d.,'’]*%?\)?$|^%$|^[€$£]$")
+_NUMERIC_WORD = re.compile(r"^[-+(]?[€$£]?\d[\d.,'’]*%?\)?$|^%$|^[€$£]$|^[A-Z]{3}$")
 
 
 def _split_numeric(seg: Segment, columns: list[Column]) -> list[Segment]:
