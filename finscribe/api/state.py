@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
@@ -21,6 +21,9 @@ from finscribe.settings import Settings
 from finscribe.storage.factory import make_storage
 from finscribe.storage.protocol import ObjectStorage
 
+if TYPE_CHECKING:
+    from finscribe.api.jobs.kube_submit import KubeSubmitter
+
 log = logs.get_logger(__name__)
 
 
@@ -37,20 +40,36 @@ def lazy_queue(url: str, *, connect_timeout_s: float = 5.0) -> ArqQueue:
     return ArqQueue(ArqRedis(connection_pool=pool, default_queue_name=QUEUE_NAME))
 
 
-@dataclass
 class Services:
-    """Everything a request handler needs, built once per process."""
+    """Everything a request handler needs, built once per process.
 
-    settings: Settings
-    db: Database
-    storage: ObjectStorage
-    queue: JobQueue
-    jobs: JobService
-    tenants: TenantService
-    corrections: CorrectionService
-    #: The tenant every request acts as when auth is off (set at startup).
-    default_tenant_id: uuid.UUID | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    A plain class on purpose: handlers receive it as a dependency, and the framework passes
+    an opaque object through as is (a dataclass would be inspected and converted).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        storage: ObjectStorage,
+        queue: JobQueue,
+        jobs: JobService,
+        tenants: TenantService,
+        corrections: CorrectionService,
+        kube: KubeSubmitter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.storage = storage
+        self.queue = queue
+        self.jobs = jobs
+        self.tenants = tenants
+        self.corrections = corrections
+        #: Submit mode `kubernetes`: uploads become DocumentJobs (None in `direct` mode).
+        self.kube = kube
+        #: The tenant every request acts as when auth is off (set at startup).
+        self.default_tenant_id: uuid.UUID | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -61,18 +80,29 @@ class Services:
         db = Database(settings.db)
         storage = make_storage(settings.storage)
         queue = lazy_queue(settings.redis.url, connect_timeout_s=settings.redis.connect_timeout_s)
+        tenants = TenantService(db)
+        kube = None
+        if settings.api.submit_mode == "kubernetes":
+            from finscribe.api.jobs.kube_submit import KubeSubmitter
+
+            kube = KubeSubmitter(settings, storage, tenants)
         return cls(
             settings=settings,
             db=db,
             storage=storage,
             queue=queue,
-            jobs=JobService(db, storage, queue, limits=settings.limits),
-            tenants=TenantService(db),
+            # In kubernetes mode the operator enqueues: this service never does.
+            jobs=JobService(db, storage, None if kube else queue, limits=settings.limits),
+            tenants=tenants,
             corrections=CorrectionService(db, storage),
+            kube=kube,
         )
 
     async def close(self) -> None:
-        for closer in (self.queue.close, self.storage.close, self.db.close):
+        closers = [self.queue.close, self.storage.close, self.db.close]
+        if self.kube is not None:
+            closers.insert(0, self.kube.close)
+        for closer in closers:
             try:
                 await closer()
             except Exception as exc:

@@ -22,7 +22,7 @@ from finscribe.api.jobs.schemas import (
 )
 from finscribe.api.state import Services
 from finscribe.core import webhooks
-from finscribe.core.records import JobRecord, Submission
+from finscribe.core.records import JobRecord, Principal, Submission
 
 JOBS_PATH: Final = "/api/v1/jobs"
 _HINT_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -92,6 +92,21 @@ def _submit_response(submission: Submission) -> Response[SubmitResponse]:
     return Response(body, status_code=202 if submission.created else 200, headers=headers)
 
 
+async def _submit_to_kubernetes(
+    services: Services, principal: Principal, file: uploads.UploadedFile, options: dict[str, Any]
+) -> Response[SubmitResponse]:
+    assert services.kube is not None
+    job_id, created = await services.kube.submit(
+        principal.tenant_id, file, actor=auth.actor_of(principal), **options
+    )
+    body = SubmitResponse(
+        job_id=str(job_id), poll_url=poll_url(job_id), status="queued", duplicate=not created
+    )
+    return Response(
+        body, status_code=202 if created else 200, headers={"Location": poll_url(job_id)}
+    )
+
+
 class JobsController(Controller):
     path = "/api/v1"
     tags = ["jobs"]  # noqa: RUF012
@@ -120,6 +135,8 @@ class JobsController(Controller):
                 raise BadRequest("send exactly one file in the multipart field 'file'")
             options = _options(request, upload.fields)
             file = upload.files[0]
+            if services.kube is not None:
+                return await _submit_to_kubernetes(services, principal, file, options)
             submission = await services.jobs.submit(
                 principal.tenant_id,
                 file.chunks(services.settings.api.upload_chunk_kb * 1024),
@@ -155,6 +172,24 @@ class JobsController(Controller):
             options = _options(request, upload.fields)
             options.pop("idempotency_key")  # one key cannot name several jobs
             for file in upload.files:
+                if services.kube is not None:
+                    job_id, created = await services.kube.submit(
+                        principal.tenant_id,
+                        file,
+                        idempotency_key=None,
+                        actor=auth.actor_of(principal),
+                        **options,
+                    )
+                    items.append(
+                        BatchItem(
+                            filename=file.filename,
+                            job_id=str(job_id),
+                            poll_url=poll_url(job_id),
+                            status="queued",
+                            duplicate=not created,
+                        )
+                    )
+                    continue
                 try:
                     submission = await services.jobs.submit(
                         principal.tenant_id,
