@@ -130,6 +130,15 @@ def meta_pairs(ctx: Ctx, *, include_terms: bool = True) -> list[tuple[str, str, 
         pairs.append((ctx.label("due_date"), ctx.date("due"), "due_date"))
     if c.customer_number is not None:
         pairs.append((ctx.label("customer_no"), c.customer_number, None))
+    if c.order_date is not None:
+        pairs.append(
+            (ctx.label("order_date"), format_date(c.order_date, c.locale, c.date_style), None)
+        )
+    if c.delivery_date is not None:
+        day = format_date(c.delivery_date, c.locale, c.date_style)
+        pairs.append((ctx.label("delivery_date"), day, None))
+    if c.delivery_note is not None:
+        pairs.append((ctx.label("delivery_note"), c.delivery_note, None))
     if c.purchase_order is not None:
         pairs.append((ctx.label("purchase_order"), c.purchase_order, "purchase_order"))
     if c.original_invoice is not None:

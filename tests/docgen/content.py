@@ -77,6 +77,10 @@ class Content:
     original_invoice: str | None = None
     customer_number: str | None = None
     note: str | None = None
+    #: distractors: other dates and reference numbers printed among the header facts
+    delivery_date: date | None = None
+    order_date: date | None = None
+    delivery_note: str | None = None
     receipt: dict[str, Any] = field(default_factory=dict)
     planted_error: dict[str, Any] | None = None
 
@@ -274,6 +278,14 @@ def build(
         customer_number=f"{rng.randint(10000, 99999)}" if rng.random() < 0.3 else None,
         note=note,
     )
+    if kind == "invoice" and rng.random() < 0.3:
+        content.delivery_date = issue - timedelta(days=rng.randint(0, 12))
+    if kind == "invoice" and rng.random() < 0.15:
+        content.order_date = issue - timedelta(days=rng.randint(5, 40))
+    if kind == "invoice" and rng.random() < 0.2:
+        content.delivery_note = (
+            f"{rng.choice(('LS', 'BL', 'DN', 'DDT', 'AL'))}-{rng.randint(1000, 99999)}"
+        )
     if kind == "credit_note":
         content.original_invoice = _number(rng, "invoice", language, year)
     _net_totals(content)

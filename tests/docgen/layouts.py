@@ -224,7 +224,8 @@ def _header_banner(rec: Recorder, ctx: Ctx) -> float:
     band = 96.0
     white = (1.0, 1.0, 1.0)
     rec.rect(0, 0, rec.w, band, stroke=None, fill=ctx.accent)
-    half = (ctx.right - ctx.left) * 0.55
+    title_w = text_width(title_text(c).upper(), ctx.bold, ctx.size * 2.2)
+    half = min((ctx.right - ctx.left) * 0.55, ctx.right - ctx.left - title_w - 20)
     rec.text(
         ctx.left,
         46,
@@ -482,8 +483,10 @@ def render_receipt(rec: Recorder, content: Content, rng: random.Random) -> float
     y += lead * 0.6
     rec.hline(left, right, y, 0.5)
     y += lead * 1.2
-    rec.text(left, y, lab["total"].upper(), bold, size * 1.25)
-    rec.text(right, y, [(m(c.total), "total")], bold, size * 1.25, align="right")
+    total_text = m(c.total)
+    room = right - left - text_width(total_text, bold, size * 1.25) - 10
+    rec.text(left, y, lab["total"].upper(), bold, size * 1.25, max_width=room)
+    rec.text(right, y, [(total_text, "total")], bold, size * 1.25, align="right")
     y += lead * 0.3
     pay = c.receipt["payment"]
     if pay == "cash":

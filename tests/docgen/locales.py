@@ -526,6 +526,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "net": ("Net",),
         "gross": ("Gross",),
         "customer_no": ("Customer No.", "Account No.", "Client ID"),
+        "delivery_date": ("Delivery Date", "Date of Supply", "Shipped"),
+        "delivery_note": ("Delivery Note", "Packing Slip No."),
+        "order_date": ("Order Date",),
     },
     "fr": {
         "invoice": ("FACTURE", "Facture"),
@@ -577,6 +580,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "net": ("HT",),
         "gross": ("TTC",),
         "customer_no": ("N° client", "Code client", "Réf. client"),
+        "delivery_date": ("Date de livraison", "Livré le"),
+        "delivery_note": ("Bon de livraison", "BL n°"),
+        "order_date": ("Date de commande",),
     },
     "de": {
         "invoice": ("RECHNUNG", "Rechnung"),
@@ -629,6 +635,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "net": ("Netto",),
         "gross": ("Brutto",),
         "customer_no": ("Kundennummer", "Kunden-Nr.", "Kd.-Nr."),
+        "delivery_date": ("Lieferdatum", "Leistungsdatum", "Liefertermin"),
+        "delivery_note": ("Lieferschein-Nr.", "Lieferschein"),
+        "order_date": ("Bestelldatum", "Auftragsdatum"),
     },
     "es": {
         "invoice": ("FACTURA", "Factura"),
@@ -674,6 +683,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "net": ("Base",),
         "gross": ("Total",),
         "customer_no": ("Nº cliente", "Código cliente"),
+        "delivery_date": ("Fecha de entrega", "Fecha de servicio"),
+        "delivery_note": ("Albarán", "Nº albarán"),
+        "order_date": ("Fecha de pedido",),
     },
     "nl": {
         "invoice": ("FACTUUR", "Factuur"),
@@ -719,6 +731,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "net": ("Netto",),
         "gross": ("Bruto",),
         "customer_no": ("Klantnummer", "Debiteurnr.", "Klantnr."),
+        "delivery_date": ("Leverdatum", "Afleverdatum"),
+        "delivery_note": ("Pakbonnummer", "Pakbon"),
+        "order_date": ("Orderdatum", "Besteldatum"),
     },
     "it": {
         "invoice": ("FATTURA", "Fattura"),
@@ -765,6 +780,9 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "net": ("Imponibile",),
         "gross": ("Totale",),
         "customer_no": ("Codice cliente", "Cod. cliente"),
+        "delivery_date": ("Data consegna", "Data spedizione"),
+        "delivery_note": ("DDT n.", "Documento di trasporto"),
+        "order_date": ("Data ordine",),
     },
 }
 
