@@ -87,6 +87,8 @@ def _normalise_number(s: str, decimal_comma: bool | None) -> Decimal | None:
         tail = parts[-1]
         if len(parts) > 2:
             dec = None  # several: thousands separators
+            if len(tail) == 2 and all(len(g) == 3 for g in parts[1:-1]):
+                dec = sep  # "1.138.58": the last one was a misread decimal mark
         elif len(tail) == 3 and "_" not in tail:
             # 1,234 / 1.234: thousands unless the locale says that sign is the decimal one
             dec = None

@@ -1122,6 +1122,14 @@ def _within_one(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
+#: Characters OCR confuses in Latin print, and what they may have been.
+_CONFUSIONS: dict[str, tuple[str, ...]] = {
+    "l": ("i",), "i": ("l",), "1": ("l", "i"), "0": ("o",), "o": ("0",), "5": ("s",),
+    "8": ("b",), "6": ("b",), "rn": ("m",), "m": ("rn",), "cl": ("d",), "t": ("f",),
+    "f": ("t",), "c": ("e",), "e": ("c",), "u": ("n",), "n": ("u",), "h": ("b",),
+}  # fmt: skip
+
+
 @lru_cache(maxsize=4096)
 def repair_token(token: str) -> str:
     """A label word misread by OCR (``invo1ce``, ``factur6``) mapped back to the lexicon.
@@ -1129,8 +1137,18 @@ def repair_token(token: str) -> str:
     Only words of six or more characters holding a digit or symbol are repaired, and only to
     a unique lexicon word one edit away; anything else is returned unchanged.
     """
-    if token in _VOCAB or len(token) < 6 or not any(ch.isalpha() for ch in token):
+    if token in _VOCAB or len(token) < 5 or not any(ch.isalpha() for ch in token):
         return token
+    variants = {
+        token[:i] + new + token[i + len(old) :]
+        for old, news in _CONFUSIONS.items()
+        for i in range(len(token))
+        if token.startswith(old, i)
+        for new in news
+    }
+    hits = variants & _VOCAB
+    if len(hits) == 1:
+        return hits.pop()  # "lmporte" -> "importe", "tactura" -> "factura"
     if token.isalpha():
         return token  # a real word ("supplies") is no misread "supplier": only fix digit slips
     found = {

@@ -92,7 +92,12 @@ class LearnedScorer:
             return HandScorer().score(field, candidates)
         features = list(self.meta.get("features", FEATURES))
         rows = [[float(c.features.get(n, 0.0)) for n in features] for c in candidates]
-        return [float(p) for p in model.predict_proba(rows)[:, 1]]
+        learned = [float(p) for p in model.predict_proba(rows)[:, 1]]
+        # blended with the hand weights: the learned model sharpens the ranking, the hand
+        # prior keeps it calibrated for the arithmetic selection on layouts it never saw
+        w = float(self.meta.get("blend", 0.3))
+        hand = HandScorer().score(field, candidates)
+        return [w * lp + (1 - w) * hp for lp, hp in zip(learned, hand, strict=True)]
 
 
 def load_scorer(directory: Path | None = None) -> Scorer:
@@ -107,9 +112,16 @@ def load_scorer(directory: Path | None = None) -> Scorer:
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     if meta.get("version") != ARTIFACT_VERSION or list(meta.get("features", [])) != list(FEATURES):
         return HandScorer()
+    import warnings
+
     import joblib
 
-    models = joblib.load(artifact)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scikit-learn version notes on unpickling
+            models = joblib.load(artifact)
+    except Exception:  # an artifact this scikit-learn cannot read: the hand weights serve
+        return HandScorer()
     if not isinstance(models, dict):
         return HandScorer()
     return LearnedScorer(models=models, meta=meta)

@@ -34,6 +34,10 @@ from finscribe.errors import InputError
 #: Reads one document file into positioned text (the CLI passes the real pipeline).
 TextReader = Callable[[Path], DocumentText]
 
+#: Weight of the learned probability against the hand weights (chosen on a dev set: 0.3
+#: kept the arithmetic selection's planted-error recall and raised header F1).
+BLEND = 0.3
+
 DOC_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
 
 
@@ -113,6 +117,7 @@ def train(
     examples: Sequence[Example], seed: int = 0, holdout: float = 0.2
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit one gradient-boosted classifier per field; returns (models, sidecar metadata)."""
+    import sklearn
     from sklearn.ensemble import GradientBoostingClassifier
 
     order = list(range(len(examples)))
@@ -142,6 +147,8 @@ def train(
     meta = {
         "version": ARTIFACT_VERSION,
         "kind": "GradientBoostingClassifier per field",
+        "blend": BLEND,
+        "sklearn_version": sklearn.__version__,
         "features": list(FEATURES),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "documents": len(fit_on),
