@@ -215,9 +215,13 @@ def bench_submissions(url: str, key: str, plan: list[tuple[int, int]]) -> list[R
 
     async def submit(client: httpx.AsyncClient, _i: int) -> int:
         body = prefix + uuid.uuid4().bytes + filler  # distinct bytes: a new job each time
-        r = await client.post(
-            "/api/v1/analyze", files={"file": ("bench.pdf", body)}, headers=headers
-        )
+        try:
+            r = await client.post(
+                "/api/v1/analyze", files={"file": ("bench.pdf", body)}, headers=headers
+            )
+        except httpx.TransportError as exc:
+            print(f"  transport error: {type(exc).__name__}", flush=True)
+            return 599
         return r.status_code
 
     async def health(client: httpx.AsyncClient, _i: int) -> int:
@@ -337,7 +341,11 @@ def bench_end_to_end(
 
 
 def _machine() -> str:
-    return f"{os.cpu_count()} CPU cores, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPU cores, Python {platform.python_version()}, load average at the "
+        f"end {load} (other work on the machine shares the cores)"
+    )
 
 
 def _markdown(
@@ -465,6 +473,9 @@ def main(argv: list[str] | None = None) -> None:
         if api is not None:
             _stop(api)
         redis.stop()
+        log = (work / "api.log").read_text(errors="replace") if (work / "api.log").exists() else ""
+        if "Traceback" in log or '"level": "error"' in log:
+            print("API log (errors):\n" + log[-4000:])
         shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
     _print(sub, e2e)

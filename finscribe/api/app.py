@@ -28,6 +28,9 @@ log = logs.get_logger(__name__)
 
 __all__ = ["create_app"]
 
+#: The largest non-upload request body (JSON) the API reads.
+MAX_JSON_BODY_BYTES = 1024 * 1024
+
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Litestar:
     """Build the app. ``services`` may be given (tests); else built from ``settings``."""
@@ -57,7 +60,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         guards=[auth.auth_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        request_max_body_size=None,
+        # Uploads lift this on their own routes and enforce the upload limit while streaming.
+        request_max_body_size=MAX_JSON_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="FinScribe API",
             version=finscribe.__version__ if hasattr(finscribe, "__version__") else "0.1.0",

@@ -1,14 +1,13 @@
 """Streaming multipart uploads: size limits enforced while reading, type sniffed from bytes.
 
 The request body is read chunk by chunk and pushed through an incremental multipart parser;
-each file part is hashed and spooled (in memory up to a small threshold, then to a temporary
+each file part is spooled (in memory up to a small threshold, then to a temporary
 file) so a large upload is never held in memory whole and an oversize one is refused as
 soon as it crosses the limit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tempfile
 from collections.abc import AsyncIterator
@@ -58,19 +57,14 @@ def clean_filename(name: str | None) -> str:
 
 @dataclass
 class UploadedFile:
-    """One file part: spooled bytes with their size, hash and sniffed type."""
+    """One file part: spooled bytes with their size and sniffed type (hashed on storing)."""
 
     filename: str
     declared_type: str
     spool: IO[bytes]
     size: int = 0
     content_type: str = ""
-    _hash: Any = field(default_factory=hashlib.sha256)
     _head: bytearray = field(default_factory=bytearray)
-
-    @property
-    def sha256(self) -> str:
-        return str(self._hash.hexdigest())
 
     def write(self, chunk: bytes, limit: int) -> None:
         self.size += len(chunk)
@@ -80,7 +74,6 @@ class UploadedFile:
             )
         if len(self._head) < 2048:
             self._head += chunk[: 2048 - len(self._head)]
-        self._hash.update(chunk)
         self.spool.write(chunk)
 
     def finish(self) -> None:

@@ -51,5 +51,7 @@ def run(args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=True,
         timeout_graceful_shutdown=30,
+        timeout_keep_alive=30,
+        backlog=4096,
     )
     return 0
