@@ -1,0 +1,57 @@
+"""Layout on hand-placed text: rows, segments, tables (split headers, wrapped rows, pages)."""
+
+from __future__ import annotations
+
+from finscribe.core.extraction import build_document
+from finscribe.core.layout import analyze_layout, find_tables
+from tests.core.layout_helpers import document, page
+
+
+def test_rows_keep_a_big_title_apart_from_small_lines() -> None:
+    p = page([("INVOICE", 100, 100, 75), ("12 Main Street", 900, 100), ("Springfield", 900, 130)])
+    rows = analyze_layout(document(p)).pages[0].rows
+    texts = sorted(r.text for r in rows)
+    assert texts == ["12 Main Street", "INVOICE", "Springfield"]
+
+
+def test_segments_split_on_wide_gaps_only() -> None:
+    p = page([("Invoice No.", 100, 100), ("INV-7", 600, 100)])
+    segs = analyze_layout(document(p)).pages[0].rows[0].segments
+    assert [s.text for s in segs] == ["Invoice No.", "INV-7"]
+
+
+def test_header_cells_printed_together_become_columns() -> None:
+    p = page([
+        ("Description", 100, 600), ("Qty Unit Price", 800, 600), ("Amount", 1300, 600),
+        ("Widgets", 100, 650), ("3", 800, 650), ("2.00", 1000, 650), ("6.00", 1300, 650),
+    ])  # fmt: skip
+    tables = find_tables(analyze_layout(document(p)))
+    assert len(tables) == 1
+    roles = [c.role for c in tables[0].columns]
+    assert roles == ["description", "quantity", "unit_price", "amount"]
+
+
+def test_table_continues_on_the_next_page_without_a_header() -> None:
+    first = page([
+        ("Description", 100, 600), ("Qty", 900, 600), ("Price", 1050, 600), ("Amount", 1350, 600),
+        ("Item one", 100, 650), ("1", 900, 650), ("10.00", 1050, 650), ("10.00", 1350, 650),
+        ("Item two", 100, 700), ("2", 900, 700), ("5.00", 1050, 700), ("10.00", 1350, 700),
+    ])  # fmt: skip
+    second = page(
+        [
+            ("Item three", 100, 300), ("3", 900, 300), ("1.00", 1050, 300), ("3.00", 1350, 300),
+            ("long name that", 100, 350), ("1", 900, 350), ("7.00", 1050, 350),
+            ("7.00", 1350, 350),
+            ("wraps onto two lines", 100, 378),
+            ("Subtotal", 1000, 500), ("30.00", 1350, 500),
+            ("Total", 1000, 540), ("30.00", 1350, 540),
+        ],
+        number=2,
+    )  # fmt: skip
+    doc = build_document(document(first, second))
+    items = doc["line_items"]
+    assert [i["page"] for i in items] == [1, 1, 2, 2]
+    assert items[3]["description"] == "long name that wraps onto two lines"
+    assert [i["amount"] for i in items] == ["10.00", "10.00", "3.00", "7.00"]
+    assert doc["fields"]["subtotal"]["value"] == "30.00"
+    assert not [i for i in doc["validation"]["issues"] if i["code"].startswith("LINE")]
