@@ -437,6 +437,20 @@ def _receipt(
         price = Decimal(rng.randint(lo, hi)) / 100
         rate = reduced if is_reduced else full
         items.append(LineItem(desc, qty, "", price, rate, money(qty * price)))
+    if rng.random() < 0.2:
+        # a discount on one article, printed as a negative line right after it
+        k = rng.randrange(len(items))
+        off = -money(items[k].amount * Decimal(rng.choice((10, 15, 20, 25, 30))) / 100)
+        if off < 0:
+            word = {
+                "en": "DISCOUNT",
+                "fr": "REMISE",
+                "de": "RABATT",
+                "es": "DESCUENTO",
+                "nl": "KORTING",
+                "it": "SCONTO",
+            }
+            items.insert(k + 1, LineItem(word[lang], Decimal(1), "", off, items[k].tax_rate, off))
     groups: dict[Decimal, Decimal] = {}
     for it in items:
         groups[it.tax_rate] = groups.get(it.tax_rate, Decimal(0)) + it.amount

@@ -452,6 +452,7 @@ def render_receipt(rec: Recorder, content: Content, rng: random.Random) -> float
     codes: dict[Decimal, str] = c.receipt["codes"]
     for i, it in enumerate(c.items):
         tag = f"item:{i}"
+        row_top = y + lead - size * 1.05  # top of the row's first line
         if it.quantity != 1:
             y += lead
             rec.text(
@@ -479,7 +480,7 @@ def render_receipt(rec: Recorder, content: Content, rng: random.Random) -> float
             size,
             align="right",
         )
-        rec.tag_span(f"{tag}:row", "", (left, y - lead, right, y + 3))
+        rec.tag_span(f"{tag}:row", "", (left, row_top, right, y + size * 0.35))
     y += lead * 0.6
     rec.hline(left, right, y, 0.5)
     y += lead * 1.2
