@@ -363,3 +363,18 @@ def test_drawn_words_stay_on_the_page_and_do_not_collide() -> None:
                     ix = min(a["bbox"][2], b["bbox"][2]) - max(a["bbox"][0], b["bbox"][0])
                     iy = min(a["bbox"][3], b["bbox"][3]) - max(a["bbox"][1], b["bbox"][1])
                     assert ix <= 1 or iy <= 3, (seed, a, b)
+
+
+def test_truths_validate_against_the_published_schema() -> None:
+    import jsonschema
+
+    schema = json.loads(
+        (Path(__file__).resolve().parents[1] / "docgen" / "truth.schema.json").read_text()
+    )
+    validator = jsonschema.Draft202012Validator(schema)
+    for seed in range(500, 530):
+        doc = generate_document(seed, plant_error=seed % 4 == 0)
+        validator.validate(json.loads(json.dumps(doc.truth)))
+        if seed % 10 == 0:
+            level = ("clean", "noisy", "photo")[seed % 3]
+            validator.validate(make_scan(doc, level, "jpeg", seed=seed, rotation=90).truth)

@@ -27,6 +27,11 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _cents(value: Decimal) -> str:
+    """A money value as the truth writes it: ``"-250.40"``."""
+    return f"{value:.2f}"
+
+
 @dataclass(slots=True)
 class LineItem:
     """One printed line item; ``amount`` and ``unit_price`` are what is printed."""
@@ -354,8 +359,8 @@ def _plant(content: Content, rng: random.Random) -> None:
             equation="quantity * unit_price = amount",
             line_index=i,
             fields=["line_items.unit_price", "line_items.amount"],
-            correct=str(it.unit_price),
-            printed=str(wrong),
+            correct=_cents(it.unit_price),
+            printed=_cents(wrong),
         )
         it.unit_price = wrong
     elif code == "LINES_SUBTOTAL_MISMATCH":
@@ -366,8 +371,8 @@ def _plant(content: Content, rng: random.Random) -> None:
             equation="sum(line_items.amount) = subtotal",
             line_index=i,
             fields=["line_items.amount", "subtotal"],
-            correct=str(it.amount),
-            printed=str(money(it.quantity * wrong_price)),
+            correct=_cents(it.amount),
+            printed=_cents(money(it.quantity * wrong_price)),
         )
         it.unit_price = wrong_price
         it.amount = money(it.quantity * wrong_price)
@@ -376,8 +381,8 @@ def _plant(content: Content, rng: random.Random) -> None:
         info.update(
             equation="subtotal + total_tax = total",
             fields=["subtotal", "total_tax", "total"],
-            correct=str(content.total),
-            printed=str(wrong),
+            correct=_cents(content.total),
+            printed=_cents(wrong),
         )
         _set_total(content, wrong)
     else:
@@ -386,8 +391,8 @@ def _plant(content: Content, rng: random.Random) -> None:
         info.update(
             equation="total_tax = tax_rate * subtotal / 100",
             fields=["total_tax", "subtotal"],
-            correct=str(group.tax),
-            printed=str(wrong),
+            correct=_cents(group.tax),
+            printed=_cents(wrong),
         )
         group.tax = wrong
         content.total_tax = wrong
@@ -510,8 +515,8 @@ def _receipt(
                 "equation": "quantity * unit_price = amount",
                 "line_index": i,
                 "fields": ["line_items.unit_price", "line_items.amount"],
-                "correct": str(it.unit_price),
-                "printed": str(wrong),
+                "correct": _cents(it.unit_price),
+                "printed": _cents(wrong),
             }
             it.unit_price = wrong
         else:
@@ -521,8 +526,8 @@ def _receipt(
                 "equation": "sum(line_items.amount) = total",
                 "line_index": i,
                 "fields": ["line_items.amount", "total"],
-                "correct": str(it.amount),
-                "printed": str(new_amount),
+                "correct": _cents(it.amount),
+                "printed": _cents(new_amount),
             }
             it.unit_price = wrong
             it.amount = new_amount
