@@ -73,6 +73,9 @@ class OcrSettings(BaseSettings):
     det_box_threshold: float = Field(default=0.5, gt=0, lt=1)
     det_unclip_ratio: float = Field(default=1.6, gt=0)
     rec_batch_size: int = Field(default=16, ge=1)
+    onnx_rec_batch_size: int = Field(
+        default=1, ge=1, description="lines per in-process recognition run (CPU: 1 was fastest)"
+    )
     threads: int = Field(default=0, ge=0, description="onnxruntime intra-op threads; 0 = auto")
     use_angle_classifier: bool = False
     min_text_layer_chars: int = Field(
