@@ -65,7 +65,9 @@ class OcrSettings(BaseSettings):
     model_config = _section("OCR_")
 
     engine: Literal["onnx", "triton"] = "onnx"
-    model: str = "ppocrv5"
+    model: str = Field(
+        default="ppocrv6-small", description="models/<model>/: chosen by `make bench-ocr`"
+    )
     model_dir: Path = PROJECT_ROOT / "models"
     dpi: int = Field(default=DEFAULT_DPI, ge=72, le=600)
     det_limit_side: int = Field(default=1280, ge=320, le=4096)
