@@ -670,14 +670,14 @@ def draw_extras(rec: Recorder, ctx: Ctx, y: float) -> float:
     if ctx.bank_below and bank_lines(ctx):
         y += lead
         rec.text(ctx.left, y, c.labels["bank"], ctx.bold, size)
-        for line in bank_lines(ctx):
+        for bank_line in bank_lines(ctx):
             y += lead
-            rec.text(ctx.left, y, line, ctx.reg, size)
+            rec.text(ctx.left, y, bank_line, ctx.reg, size)
     if c.note:
         y += lead * 0.5
-        for line in wrap(c.note, ctx.reg, size * 0.9, ctx.right - ctx.left):
+        for note_line in wrap(c.note, ctx.reg, size * 0.9, ctx.right - ctx.left):
             y += lead * 0.9
-            rec.text(ctx.left, y, line, ctx.reg, size * 0.9, color=(0.3, 0.3, 0.3))
+            rec.text(ctx.left, y, note_line, ctx.reg, size * 0.9, color=(0.3, 0.3, 0.3))
     y += lead
     rec.text(ctx.left, y, c.labels["thanks"], ctx.reg, size, color=(0.3, 0.3, 0.3))
     if ctx.footer == "none" and c.vendor.registration:

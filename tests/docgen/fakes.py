@@ -729,11 +729,11 @@ def iban(rng: random.Random, country: str) -> tuple[str, str | None]:
     """A valid IBAN for ``country`` (national check digits included) and its bank's BIC."""
     if country == "US":
         raise ValueError("no IBAN in the US")
-    values: dict[str, str] = {}
-    if country in _ACCOUNT_DIGITS:
-        key, n = _ACCOUNT_DIGITS[country]
-        values[key] = _digits(rng, n, False)
-    value = IBAN.random(country_code=country, random=rng, **values)
+    if country in _ACCOUNT_DIGITS:  # numeric account numbers, as these countries print them
+        _, n = _ACCOUNT_DIGITS[country]
+        value = IBAN.random(country_code=country, random=rng, account_code=_digits(rng, n, False))
+    else:
+        value = IBAN.random(country_code=country, random=rng)
     IBAN(str(value), validate_bban=True)
     bic = value.bic
     return str(value), (str(bic) if bic is not None else None)
@@ -892,7 +892,10 @@ def email(rng: random.Random, name: str) -> str:
 
 def registration_lines(rng: random.Random, country: str, language: str) -> list[str]:
     """Company-register lines printed in footers (distractors next to the VAT id)."""
-    d = lambda n: _digits(rng, n)  # noqa: E731
+
+    def d(n: int) -> str:
+        return _digits(rng, n)
+
     person = person_name(rng, language)
     options: dict[str, list[str]] = {
         "GB": [f"Registered in England and Wales No. {d(8)}", f"Company No. {d(8)}"],

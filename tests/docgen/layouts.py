@@ -163,7 +163,7 @@ def _header_sidebar(rec: Recorder, ctx: Ctx) -> float:
         key = blocks._tax_label_key(c.language, v.country)
         rec.text(20, y, ctx.label(key), ctx.bold, ctx.size * 0.85)
         y += ctx.size * 1.3
-        tax = [(v.tax_id, "vendor_tax_id")]
+        tax: list[tuple[str, str | None]] = [(v.tax_id, "vendor_tax_id")]
         rec.text(20, y, tax, ctx.reg, ctx.size * 0.85, max_width=fit)
     lines = blocks.bank_lines(ctx)
     if lines:

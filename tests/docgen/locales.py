@@ -379,7 +379,7 @@ def format_number(value: Decimal, loc: Locale, places: int = 2, group: bool = Tr
     digits = f"{abs(value):f}"
     whole, _, frac = digits.partition(".")
     if group and len(whole) > 3:
-        parts = []
+        parts: list[str] = []
         while len(whole) > 3:
             parts.insert(0, whole[-3:])
             whole = whole[:-3]

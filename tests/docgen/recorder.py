@@ -65,7 +65,7 @@ class Span:
     tag: str
     page: int
     text: str
-    bbox: tuple[float, float, float, float]  # pixels
+    bbox: list[float]  # pixels: x0, y0, x1, y1
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pypdfium2 as pdfium
 from PIL import Image
 
@@ -24,6 +25,8 @@ CONTENT_TYPES = {
     "webp": "image/webp",
 }
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "tiff": "tiff", "webp": "webp"}
+
+Array = npt.NDArray[Any]
 
 
 @dataclass(slots=True)
@@ -95,8 +98,8 @@ def make_scan(
         # (about 2200 px tall with the background around the page)
         dpi = 200 if doc.truth["pages"][0]["height"] <= 1800 else 150
     pdf = pdfium.PdfDocument(doc.pdf_bytes)
-    images: list[np.ndarray] = []
-    transforms: list[np.ndarray] = []
+    images: list[Array] = []
+    transforms: list[Array] = []
     sizes: list[tuple[int, int]] = []
     try:
         for p in range(n_pages):
@@ -126,15 +129,15 @@ def make_scan(
 # -- degradations -----------------------------------------------------------------------------
 
 
-def _noise(shape: tuple[int, ...], sigma: float, rng: np.random.Generator) -> np.ndarray:
+def _noise(shape: tuple[int, ...], sigma: float, rng: np.random.Generator) -> Array:
     """Gaussian noise, float32 (OpenCV's generator seeded from ``rng``: fast and repeatable)."""
-    out = np.empty(shape, dtype=np.float32)
+    out: Array = np.empty(shape, dtype=np.float32)
     cv2.setRNGSeed(int(rng.integers(0, 2**31 - 1)))
-    cv2.randn(out, 0.0, float(sigma))
+    cv2.randn(out, 0.0, float(sigma))  # type: ignore[call-overload]
     return out
 
 
-def _clean(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _clean(gray: Array, rng: np.random.Generator) -> Array:
     img = cv2.GaussianBlur(gray, (3, 3), float(rng.uniform(0.5, 0.8))).astype(np.float32)
     img = img * np.float32(rng.uniform(0.93, 0.98)) + np.float32(rng.uniform(4, 12))
     img += _noise(img.shape, float(rng.uniform(2, 4)), rng)
@@ -143,7 +146,7 @@ def _clean(gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _noisy(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _noisy(gray: Array, rng: np.random.Generator) -> tuple[Array, Array]:
     h, w = gray.shape
     angle = float(rng.uniform(-3, 3))
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
@@ -154,9 +157,9 @@ def _noisy(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     gx = np.linspace(-1, 1, 64, dtype=np.float32)[None, :]
     gy = np.linspace(-1, 1, 64, dtype=np.float32)[:, None]
     ax, ay = np.float32(rng.uniform(-1, 1)), np.float32(rng.uniform(-1, 1))
-    light = 1.0 - np.float32(rng.uniform(0.05, 0.2)) * (gx * ax + gy * ay) ** 2
-    light = cv2.resize(
-        light * np.float32(rng.uniform(0.82, 0.92)), (w, h), interpolation=cv2.INTER_LINEAR
+    falloff = 1.0 - np.float32(rng.uniform(0.05, 0.2)) * (gx * ax + gy * ay) ** 2
+    light: Array = cv2.resize(
+        falloff * np.float32(rng.uniform(0.82, 0.92)), (w, h), interpolation=cv2.INTER_LINEAR
     )
     img = img * light + np.float32(rng.uniform(8, 25))
     img += _noise(img.shape, float(rng.uniform(6, 12)), rng)
@@ -169,11 +172,11 @@ def _noisy(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     quality = int(rng.integers(30, 60))
     ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if ok:
-        out = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
+        out = np.asarray(cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE))
     return out, np.vstack([m, [0, 0, 1]])
 
 
-def _smooth_field(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
+def _smooth_field(rng: np.random.Generator, w: int, h: int) -> Array:
     """Light falling on a photographed page: vignetting and sometimes a soft shadow edge."""
     xx = np.linspace(0, 1, 96, dtype=np.float32)[None, :]
     yy = np.linspace(0, 1, 96, dtype=np.float32)[:, None]
@@ -185,7 +188,7 @@ def _smooth_field(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     return cv2.resize(field.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _photo(gray: Array, rng: np.random.Generator) -> tuple[Array, Array]:
     h, w = gray.shape
     # thermal-paper fade: lower contrast, fading towards one end
     fade = np.linspace(
@@ -206,20 +209,21 @@ def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     narrow = w < h * 0.5  # a till receipt: more background beside it
     pad_x, pad_y = int(w * (0.35 if narrow else 0.14)), int(h * (0.12 if narrow else 0.07))
     out_w, out_h = w + 2 * pad_x, h + 2 * pad_y
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
 
     def jitter(s: float) -> float:
         return float(rng.uniform(-s, s))
 
     # the corners move by a few percent: a tilt of a few degrees and some keystone
     jy = min(h * 0.03, w * 0.05)
-    dst = np.float32(
+    dst = np.array(
         [
             [pad_x + jitter(w * 0.08), pad_y + jitter(jy)],
             [pad_x + w + jitter(w * 0.08), pad_y + jitter(jy)],
             [pad_x + w + jitter(w * 0.12), pad_y + h + jitter(jy)],
             [pad_x + jitter(w * 0.12), pad_y + h + jitter(jy)],
-        ]
+        ],
+        dtype=np.float32,
     )
     m = cv2.getPerspectiveTransform(src, dst)
     warped = cv2.warpPerspective(ink, m, (out_w, out_h), flags=cv2.INTER_LINEAR)
@@ -241,14 +245,14 @@ def _photo(gray: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.n
         channels.append(channel)
     img = cv2.merge(channels)
     img = cv2.GaussianBlur(img, (5, 5), float(rng.uniform(0.8, 1.6)))
-    img += _noise(img.shape, float(rng.uniform(4, 9)), rng)
+    img = np.asarray(img, dtype=np.float32) + _noise(img.shape, float(rng.uniform(4, 9)), rng)
     return np.clip(img, 0, 255).astype(np.uint8), m
 
 
 # -- truth ------------------------------------------------------------------------------------
 
 
-def _move_boxes(boxes: np.ndarray, m: np.ndarray, scale: float) -> np.ndarray:
+def _move_boxes(boxes: Array, m: Array, scale: float) -> Array:
     """Scale boxes (N x 4), move their corners by ``m`` and take the enclosing boxes."""
     if len(boxes) == 0:
         return boxes
@@ -259,14 +263,15 @@ def _move_boxes(boxes: np.ndarray, m: np.ndarray, scale: float) -> np.ndarray:
     py = m[1, 0] * xs + m[1, 1] * ys + m[1, 2]
     pw = m[2, 0] * xs + m[2, 1] * ys + m[2, 2]
     px, py = px / pw, py / pw
-    return np.round(np.stack([px.min(1), py.min(1), px.max(1), py.max(1)], axis=1), 1)
+    out: Array = np.round(np.stack([px.min(1), py.min(1), px.max(1), py.max(1)], axis=1), 1)
+    return out
 
 
 def _moved_truth(
     truth: dict[str, Any],
     level: str,
     dpi: int,
-    transforms: list[np.ndarray],
+    transforms: list[Array],
     sizes: list[tuple[int, int]],
     rotation: int,
     n_pages: int,
@@ -321,7 +326,7 @@ def _moved_truth(
 # -- encoding ---------------------------------------------------------------------------------
 
 
-def _encode(images: list[np.ndarray], fmt: str, dpi: int, rng: np.random.Generator) -> bytes:
+def _encode(images: list[Array], fmt: str, dpi: int, rng: np.random.Generator) -> bytes:
     pil = [Image.fromarray(img) for img in images]
     buf = io.BytesIO()
     if fmt == "png":
@@ -346,7 +351,7 @@ def _encode(images: list[np.ndarray], fmt: str, dpi: int, rng: np.random.Generat
     return buf.getvalue()
 
 
-def _to_bgr(img: np.ndarray) -> np.ndarray:
+def _to_bgr(img: Array) -> Array:
     if img.ndim == 3:
         return cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
     return img
