@@ -63,7 +63,7 @@ def ink_columns(crop: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     """Which crop columns hold ink (Otsu binarisation; a flat crop has none)."""
     gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
     thr, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    ink = gray < thr
+    ink = gray <= thr  # Otsu: the dark class is <= the threshold (binary images: thr 0)
     # ink must be clearly darker than the background: a flat crop has no ink at all
     if float(gray.max()) - float(gray.min()) < 40:
         ink = np.zeros_like(ink)

@@ -34,10 +34,17 @@ def _assert_reads(lines: list[OcrLine], page: RenderedPage) -> None:
     assert _texts(lines) == list(page.lines)
 
 
-async def test_reads_lines_in_order_with_word_spaces(
-    ocr_engine: OcrEngine, rendered_page: RenderedPage
-) -> None:
+@pytest.fixture(scope="module")
+async def rendered_lines(ocr_engine: OcrEngine, rendered_page: RenderedPage) -> list[OcrLine]:
+    """The engine's reading of the rendered page, shared by the tests that only look."""
     [lines] = await ocr_engine.read_pages([rendered_page.image])
+    return lines
+
+
+async def test_reads_lines_in_order_with_word_spaces(
+    rendered_lines: list[OcrLine], rendered_page: RenderedPage
+) -> None:
+    lines = rendered_lines
     _assert_reads(lines, rendered_page)
     for line in lines:
         assert [w.text for w in line.words] == line.text.split(" ")
@@ -45,9 +52,9 @@ async def test_reads_lines_in_order_with_word_spaces(
 
 
 async def test_word_boxes_lie_on_the_drawn_words(
-    ocr_engine: OcrEngine, rendered_page: RenderedPage
+    rendered_lines: list[OcrLine], rendered_page: RenderedPage
 ) -> None:
-    [lines] = await ocr_engine.read_pages([rendered_page.image])
+    lines = rendered_lines
     words = [w for line in lines for w in line.words]
     assert [w.text for w in words] == [d.text for d in rendered_page.words]
     h, w = rendered_page.image.shape[:2]
