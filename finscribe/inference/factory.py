@@ -42,6 +42,11 @@ def create_engine(settings: OcrSettings, triton: TritonSettings | None = None) -
         raise ConfigurationError(
             f"OCR engine {settings.engine!r} is not available from finscribe.inference.factory"
         )
+    if settings.use_angle_classifier:
+        raise ConfigurationError(
+            "FINSCRIBE_OCR_USE_ANGLE_CLASSIFIER is not supported: it blanked straight lines; "
+            "the engine finds rotated pages from box shapes and recognition confidence instead"
+        )
     folder = model_folder(settings.model_dir, settings.model)
     runner = OnnxRunner(folder, threads=settings.threads)
     charset = load_charset(folder)

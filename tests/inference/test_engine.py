@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from finscribe.errors import ModelNotFoundError
+from finscribe.errors import ConfigurationError, ModelNotFoundError
 from finscribe.inference.factory import create_engine
 from finscribe.inference.geometry import rotate_points
 from finscribe.inference.protocol import OcrEngine
@@ -149,3 +149,8 @@ def test_unknown_model_name_lists_the_available_ones(ocr_settings: OcrSettings) 
         create_engine(ocr_settings.model_copy(update={"model": "ppocrv99"}))
     assert "ppocrv99" in err.value.message
     assert ocr_settings.model in err.value.message
+
+
+def test_angle_classifier_is_refused_with_the_reason(ocr_settings: OcrSettings) -> None:
+    with pytest.raises(ConfigurationError, match="blanked straight lines"):
+        create_engine(ocr_settings.model_copy(update={"use_angle_classifier": True}))
