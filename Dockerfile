@@ -40,6 +40,7 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/finscribe/models /opt/finscribe/models
 COPY --chown=root:root migrations /opt/finscribe/migrations
 COPY --chown=root:root model_repository /opt/finscribe/model_repository
+COPY --chown=root:root model_repository-gpu /opt/finscribe/model_repository-gpu
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -222,7 +222,7 @@ def test_connection_settings_come_from_secrets(default_render: Any, all_on_rende
             "env"
         ]
     }
-    for name in ("DATABASE_URL", "REDIS_URL", "FINSCRIBE_STORAGE_S3_SECRET_ACCESS_KEY"):
+    for name in ("FINSCRIBE_DB_URL", "FINSCRIBE_REDIS_URL", "FINSCRIBE_STORAGE_SECRET_KEY"):
         assert env[name]["valueFrom"]["secretKeyRef"]["name"] == "fs-finscribe-secrets"
         assert "value" not in env[name]
     _, docs_on = all_on_render
@@ -232,11 +232,11 @@ def test_connection_settings_come_from_secrets(default_render: Any, all_on_rende
             "env"
         ]
     }
-    assert env_on["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+    assert env_on["FINSCRIBE_DB_URL"]["valueFrom"]["secretKeyRef"] == {
         "name": "finscribe-postgres",
         "key": "database-url",
     }
-    assert env_on["REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "finscribe-redis"
+    assert env_on["FINSCRIBE_REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "finscribe-redis"
     # Every connection comes from an existing Secret: the chart makes none of its own.
     secrets = [s["metadata"]["name"] for s in _by_kind(docs_on, "Secret")]
     assert not [name for name in secrets if name.endswith("-secrets")]
@@ -249,7 +249,7 @@ def test_migrations_job_is_a_pre_install_and_pre_upgrade_hook(default_render: An
     assert hooks == {"pre-install", "pre-upgrade"}
     container = job["spec"]["template"]["spec"]["containers"][0]
     assert container["args"] == ["migrate"]
-    db = next(e for e in container["env"] if e["name"] == "DATABASE_URL")
+    db = next(e for e in container["env"] if e["name"] == "FINSCRIBE_DB_URL")
     secret = _one(docs, "Secret", "-migrate")
     assert db["valueFrom"]["secretKeyRef"]["name"] == secret["metadata"]["name"]
     # The hook's Secret is created before the Job that reads it.
@@ -384,11 +384,14 @@ def test_triton_gpu_deployment(all_on_render: Any) -> None:
     assert spec["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
     assert spec["tolerations"][0]["key"] == "nvidia.com/gpu"
     assert spec["initContainers"][0]["name"] == "model-repository"
-    assert "--model-repository=/models" in main["args"]
+    assert "--model-repository=/models/repo" in main["args"]
+    init = spec["initContainers"][0]
+    assert "triton_repo /models/repo" in " ".join(init["command"])
+    assert {"name": "OCR_MODEL", "value": "ppocrv5"} in init["env"]
     assert {p["name"] for p in main["ports"]} == {"http", "grpc", "metrics"}
     assert main["readinessProbe"]["httpGet"]["path"] == "/v2/health/ready"
     config = _one(docs, "ConfigMap", "-config")
-    assert config["data"]["FINSCRIBE_OCR_TRITON_URL"] == "fs-finscribe-triton:8001"
+    assert config["data"]["FINSCRIBE_TRITON_URL"] == "fs-finscribe-triton:8001"
 
 
 def test_monitoring_objects(all_on_render: Any) -> None:
@@ -430,3 +433,77 @@ def test_network_policies_and_pdbs(all_on_render: Any) -> None:
         "fs-finscribe-operator",
         "fs-finscribe-triton",
     }
+
+
+# --- the rendered environment is a valid settings tree -------------------------------------
+
+_SECRET_VALUES = {
+    "FINSCRIBE_DB_URL": "postgresql://finscribe:pw@postgres:5432/finscribe",
+    "FINSCRIBE_REDIS_URL": "redis://redis:6379/0",
+    "FINSCRIBE_STORAGE_ACCESS_KEY": "access",
+    "FINSCRIBE_STORAGE_SECRET_KEY": "secret",
+}
+
+
+def _known_env_names() -> set[str]:
+    from pydantic import AliasChoices
+
+    from finscribe.settings import Settings
+
+    names: set[str] = set()
+    for section in Settings.model_fields.values():
+        model = section.annotation
+        prefix = model.model_config.get("env_prefix", "")  # type: ignore[union-attr]
+        for name, field in model.model_fields.items():  # type: ignore[union-attr]
+            names.add(f"{prefix}{name}".upper())
+            alias = field.validation_alias
+            if isinstance(alias, AliasChoices):
+                names.update(str(choice).upper() for choice in alias.choices)
+            elif isinstance(alias, str):
+                names.add(alias.upper())
+    return names
+
+
+@pytest.mark.parametrize("which", ["default_render", "all_on_render"])
+def test_rendered_environment_loads_as_settings(
+    which: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from finscribe.settings import load_settings
+
+    _, docs = request.getfixturevalue(which)
+    config = _one(docs, "ConfigMap", "-config")["data"]
+    known = _known_env_names()
+    unknown = {k for k in config if k.startswith("FINSCRIBE_") and k not in known}
+    assert unknown == set(), "chart variables no setting reads"
+    monkeypatch.chdir(tmp_path)  # no .env from the checkout
+    for component in ("api", "worker", "operator"):
+        container = _one(docs, "Deployment", f"-{component}")["spec"]["template"]["spec"][
+            "containers"
+        ][0]
+        env = dict(config)
+        for item in container["env"]:
+            if "value" in item:
+                env[item["name"]] = item["value"]
+            elif "secretKeyRef" in item.get("valueFrom", {}):
+                env[item["name"]] = _SECRET_VALUES[item["name"]]
+            elif "fieldRef" in item.get("valueFrom", {}):
+                env[item["name"]] = f"{component}-pod"
+        for name in list(os.environ):
+            if name.startswith("FINSCRIBE_") or name in {"DATABASE_URL", "REDIS_URL"}:
+                monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, str(value))
+        settings = load_settings()
+        assert settings.db.url.startswith("postgresql+asyncpg://")
+        assert settings.redis.url == "redis://redis:6379/0"
+        assert settings.storage.backend == "s3"
+        assert settings.storage.bucket == "finscribe"
+        assert settings.api.submit_mode == "kubernetes"
+        assert settings.api.host == "0.0.0.0"
+        assert settings.operator.lease_name == "fs-finscribe-operator"
+        assert settings.operator.lease_namespace == f"{component}-pod"
+        assert settings.ocr.model_dir == Path("/opt/finscribe/models")
+        if which == "all_on_render":
+            assert settings.triton.url == "fs-finscribe-triton:8001"
+            assert settings.storage.endpoint_url == "https://s3.example.com"
+            assert settings.operator.allowed_hosts == ["docs.example.com"]

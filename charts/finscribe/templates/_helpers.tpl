@@ -58,22 +58,22 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* Environment of every FinScribe container: settings, then the three connection secrets. */}}
 {{- define "finscribe.env" -}}
-- name: DATABASE_URL
+- name: FINSCRIBE_DB_URL
   valueFrom:
     secretKeyRef:
       name: {{ default (include "finscribe.secretName" .) .Values.postgres.existingSecret }}
       key: {{ if .Values.postgres.existingSecret }}{{ .Values.postgres.existingSecretKey }}{{ else }}database-url{{ end }}
-- name: REDIS_URL
+- name: FINSCRIBE_REDIS_URL
   valueFrom:
     secretKeyRef:
       name: {{ default (include "finscribe.secretName" .) .Values.redis.existingSecret }}
       key: {{ if .Values.redis.existingSecret }}{{ .Values.redis.existingSecretKey }}{{ else }}redis-url{{ end }}
-- name: FINSCRIBE_STORAGE_S3_ACCESS_KEY_ID
+- name: FINSCRIBE_STORAGE_ACCESS_KEY
   valueFrom:
     secretKeyRef:
       name: {{ default (include "finscribe.secretName" .) .Values.s3.existingSecret }}
       key: access-key-id
-- name: FINSCRIBE_STORAGE_S3_SECRET_ACCESS_KEY
+- name: FINSCRIBE_STORAGE_SECRET_KEY
   valueFrom:
     secretKeyRef:
       name: {{ default (include "finscribe.secretName" .) .Values.s3.existingSecret }}
