@@ -103,6 +103,8 @@ class OcrPipeline:
 
     async def _detect_page(self, image: Image) -> _Page:
         page = _Page(image=image)
+        if min(image.shape[:2]) < 2:  # nothing to detect on an empty or one-pixel image
+            return page
         page.quads = await self._detect(image)
         if self.params.detect_rotation and orientation.looks_sideways(page.quads):
             page.turned = 90

@@ -115,7 +115,8 @@ async def test_blank_and_tiny_pages_give_no_lines(ocr_engine: OcrEngine) -> None
     blank = np.full((800, 600, 3), 255, np.uint8)
     noise = np.random.default_rng(3).integers(235, 256, (400, 300, 3), dtype=np.uint8)
     tiny = np.zeros((5, 7, 3), np.uint8)
-    assert await ocr_engine.read_pages([blank, noise, tiny]) == [[], [], []]
+    empty = np.zeros((0, 10, 3), np.uint8)
+    assert await ocr_engine.read_pages([blank, noise, tiny, empty]) == [[], [], [], []]
     assert await ocr_engine.read_pages([]) == []
 
 
