@@ -15,7 +15,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install models tools lint fmt typecheck contracts test test-fast run scan \
         bench bench-ocr bench-accuracy bench-api bench-inference triton-repo samples clean \
-        kind-up deploy e2e-kind
+        kind-up deploy e2e-kind helm-lint
 
 help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -100,6 +100,43 @@ triton-repo: $(VENV)/.installed models ## link the configured OCR model (FINSCRI
 
 bench-inference: $(VENV)/.installed models ## OCR lines/s: in-process vs local Triton at 1, 4 and 16 concurrent documents
 	$(PY) -m bench.inference
+
+# --- Kubernetes (needs Docker and kind; see docs/kubernetes.md) -------------------------------
+KIND_CLUSTER ?= finscribe
+IMAGE        ?= finscribe:dev
+NAMESPACE    ?= finscribe
+HELM_HOME    := $(CURDIR)/var/helm
+HELM_ENV     := HELM_CACHE_HOME=$(HELM_HOME)/cache HELM_CONFIG_HOME=$(HELM_HOME)/config HELM_DATA_HOME=$(HELM_HOME)/data
+
+helm-lint: tools ## helm lint --strict the chart (defaults and every optional part on)
+	$(HELM_ENV) helm lint --strict charts/finscribe
+	$(HELM_ENV) helm lint --strict charts/finscribe -f tests/kube/values-all-on.yaml
+
+kind-up: tools ## a kind cluster with the image loaded and Postgres/Redis/MinIO inside (Docker)
+	@command -v kind >/dev/null || { echo "kind is needed: https://kind.sigs.k8s.io"; exit 1; }
+	@command -v docker >/dev/null || { echo "Docker is needed for kind"; exit 1; }
+	kind get clusters | grep -qx $(KIND_CLUSTER) || kind create cluster --name $(KIND_CLUSTER) --wait 120s
+	docker build -t $(IMAGE) .
+	kind load docker-image $(IMAGE) --name $(KIND_CLUSTER)
+	kubectl create namespace $(NAMESPACE) --dry-run=client -o yaml | kubectl apply -f -
+	kubectl -n $(NAMESPACE) apply -f charts/kind/dependencies.yaml
+	kubectl -n $(NAMESPACE) rollout status deploy/postgres deploy/redis deploy/minio --timeout=180s
+
+deploy: tools ## install or upgrade the chart into the current kube context (IMAGE, NAMESPACE)
+	$(HELM_ENV) helm upgrade --install finscribe charts/finscribe -n $(NAMESPACE) --create-namespace \
+	  --set image.repository=$(firstword $(subst :, ,$(IMAGE))) --set image.tag=$(lastword $(subst :, ,$(IMAGE))) \
+	  --set image.pullPolicy=IfNotPresent -f charts/kind/values.yaml --wait --timeout 10m
+
+# Stores stdin as the example DocumentJob's upload (uploads/default/invoice-0042.pdf).
+export PUT_EXAMPLE = import sys, asyncio; from finscribe.settings import get_settings; \
+  from finscribe.storage.factory import make_storage; \
+  asyncio.run(make_storage(get_settings().storage).put_bytes('uploads/default/invoice-0042.pdf', sys.stdin.buffer.read()))
+
+e2e-kind: kind-up deploy ## apply examples/documentjob.yaml on kind and wait for Succeeded
+	kubectl -n $(NAMESPACE) exec -i deploy/finscribe-api -- python -c "$$PUT_EXAMPLE" < examples/invoice-en.pdf
+	kubectl apply -n default -f examples/documentjob.yaml
+	kubectl wait -n default dj/invoice-0042 --for=jsonpath='{.status.phase}'=Succeeded --timeout=300s
+	kubectl get dj -n default -o wide
 
 clean:
 	rm -rf $(VENV) $(MODELS) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache var

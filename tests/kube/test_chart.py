@@ -23,6 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "finscribe"
 ALL_ON = Path(__file__).with_name("values-all-on.yaml")
+KIND = ROOT / "charts" / "kind" / "values.yaml"
 CUSTOM_KINDS = {"ScaledObject", "TriggerAuthentication", "ServiceMonitor", "PrometheusRule"}
 
 
@@ -102,7 +103,7 @@ def _containers(deploy: dict[str, Any]) -> list[dict[str, Any]]:
 # --- lint and validate ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("values", [None, ALL_ON], ids=["defaults", "all-on"])
+@pytest.mark.parametrize("values", [None, ALL_ON, KIND], ids=["defaults", "all-on", "kind"])
 def test_helm_lint_strict(helm_env: dict[str, str], values: Path | None) -> None:
     args = ["lint", "--strict", str(CHART)] + (["-f", str(values)] if values else [])
     proc = _helm(helm_env, *args)
