@@ -203,12 +203,54 @@ async def _load(
         return time.perf_counter() - start, latencies, errors
 
 
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its reaped children so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = sum(int(f) for f in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's worker processes)."""
+    found = [pid]
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        found += _tree(int(child))
+    return found
+
+
+def _user_pids(user: str) -> list[int]:
+    out = subprocess.run(
+        ["ps", "-u", user, "-o", "pid="], capture_output=True, text=True, check=False
+    )
+    return [int(p) for p in out.stdout.split()]
+
+
+@dataclass
+class CpuSample:
+    api: float
+    postgres: float
+    redis: float
+
+    @classmethod
+    def take(cls, api_pid: int, redis_pid: int | None) -> CpuSample:
+        return cls(
+            api=sum(_proc_cpu(p) for p in _tree(api_pid)),
+            postgres=sum(_proc_cpu(p) for p in _user_pids("postgres")),
+            redis=_proc_cpu(redis_pid) if redis_pid else 0.0,
+        )
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
-def bench_submissions(url: str, key: str, plan: list[tuple[int, int]]) -> list[Row]:
+def bench_submissions(
+    url: str, key: str, plan: list[tuple[int, int]], api_pid: int, redis_pid: int | None
+) -> tuple[list[Row], dict[str, float]]:
     headers = {"Authorization": f"Bearer {key}"}
     prefix = b"%PDF-1.4\n%bench "
     filler = os.urandom(FILE_BYTES - len(prefix) - 16)
@@ -241,8 +283,19 @@ def bench_submissions(url: str, key: str, plan: list[tuple[int, int]]) -> list[R
             errs,
         )
     )
+    cpu: dict[str, float] = {}
     for clients, total in plan:
+        before, client0 = CpuSample.take(api_pid, redis_pid), time.process_time()
         seconds, lat, errs = asyncio.run(_load(clients, total, submit, url))
+        after, client1 = CpuSample.take(api_pid, redis_pid), time.process_time()
+        if clients == 16:
+            n = len(lat)
+            cpu = {
+                "API (uvicorn processes)": (after.api - before.api) / n * 1000,
+                "PostgreSQL": (after.postgres - before.postgres) / n * 1000,
+                "Redis": (after.redis - before.redis) / n * 1000,
+                "load generator (httpx)": (client1 - client0) / n * 1000,
+            }
         rows.append(
             Row(
                 "POST /api/v1/analyze, 100 KB",
@@ -259,7 +312,7 @@ def bench_submissions(url: str, key: str, plan: list[tuple[int, int]]) -> list[R
             f"p50 {_pct(lat, 0.5):6.1f} ms  p99 {_pct(lat, 0.99):6.1f} ms  errors {errs}",
             flush=True,
         )
-    return rows
+    return rows, cpu
 
 
 def _invoices(count: int) -> list[bytes]:
@@ -293,16 +346,32 @@ def bench_in_process(docs: list[bytes]) -> Row:
     )
 
 
+def _wait_workers(work: Path, workers: int, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Start the clock only once every worker process polls the queue."""
+    deadline = time.monotonic() + 120
+    logs = [work / f"worker-{workers}-{i}.log" for i in range(workers)]
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a worker exited at start")
+        if all(
+            log.exists() and "Starting worker" in log.read_text(errors="replace") for log in logs
+        ):
+            return
+        time.sleep(0.2)
+    raise RuntimeError("workers did not start in time")
+
+
 def bench_end_to_end(
     url: str, key: str, env: dict[str, str], work: Path, docs: list[bytes], workers: int
 ) -> Row:
     headers = {"Authorization": f"Bearer {key}"}
+    worker_env = {**env, "FINSCRIBE_LOG_LEVEL": "INFO"}  # its start line marks readiness
     procs = [
-        _spawn(["worker", "--lazy-ocr"], env, work / f"worker-{workers}-{i}.log")
+        _spawn(["worker", "--lazy-ocr"], worker_env, work / f"worker-{workers}-{i}.log")
         for i in range(workers)
     ]
     try:
-        time.sleep(4.0)  # let the workers start (imports) before the clock runs
+        _wait_workers(work, workers, procs)
         salt = uuid.uuid4().hex.encode()
         with httpx.Client(base_url=url, timeout=60, headers=headers) as client:
             t0 = time.perf_counter()
@@ -349,7 +418,12 @@ def _machine() -> str:
 
 
 def _markdown(
-    sub: list[Row], e2e: list[Row], args: argparse.Namespace, db: str, secs: float
+    sub: list[Row],
+    e2e: list[Row],
+    cpu: dict[str, float],
+    args: argparse.Namespace,
+    db: str,
+    secs: float,
 ) -> str:
     lines = [
         SECTION,
@@ -373,6 +447,26 @@ def _markdown(
             f"| {r.what} | {r.clients} | {r.requests} | {r.per_s:.0f} | "
             f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} |"
         )
+    total = sum(cpu.values())
+    lines += [
+        "",
+        "CPU time per submission at 16 clients, by process (independent of how busy the "
+        "machine is; the ceiling is what 2 idle cores could sustain at that cost):",
+        "",
+        "| process | CPU ms per submission |",
+        "|---|---:|",
+    ]
+    lines += [f"| {name} | {ms:.2f} |" for name, ms in cpu.items()]
+    lines += [
+        f"| total | {total:.2f} |",
+        f"| ceiling on 2 idle cores, with the load generator | {2000 / total:.0f}/s |"
+        if total
+        else "",
+        f"| ceiling on 2 idle cores, server side only | "
+        f"{2000 / max(total - cpu.get('load generator (httpx)', 0), 1e-9):.0f}/s |"
+        if total
+        else "",
+    ]
     lines += [
         "",
         f"End to end: {args.docs} generated one-page invoices (text layer, no OCR) submitted at "
@@ -419,7 +513,7 @@ def _print(sub: list[Row], e2e: list[Row]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--api-workers", type=int, default=2, help="uvicorn processes")
-    parser.add_argument("--requests", type=int, default=3000, help="submissions per level")
+    parser.add_argument("--requests", type=int, default=2000, help="submissions per level")
     parser.add_argument("--docs", type=int, default=60, help="documents end to end")
     parser.add_argument(
         "--write",
@@ -457,7 +551,8 @@ def main(argv: list[str] | None = None) -> None:
             _wait_up(url, api, work / "api.log")
             print(f"API up at {url} ({db_label}); submissions ...", flush=True)
             plan = [(1, max(200, args.requests // 6)), (16, args.requests), (64, args.requests)]
-            sub = bench_submissions(url, key, plan)
+            redis_pid = getattr(getattr(redis, "_process", None), "pid", None)
+            sub, cpu = bench_submissions(url, key, plan, api.pid, redis_pid)
             # The submitted 100 KB files are not documents: take them out of the way.
             asyncio.run(_cancel_queued(db_url))
             import redis as redis_client
@@ -479,8 +574,11 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
     _print(sub, e2e)
+    print(
+        "\nCPU ms per submission (16 clients): " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
+    )
     if args.write:
-        _write_section(_markdown(sub, e2e, args, db_label, elapsed))
+        _write_section(_markdown(sub, e2e, cpu, args, db_label, elapsed))
         print(f"\nwritten to {DOC.relative_to(ROOT)}")
 
 
