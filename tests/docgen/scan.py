@@ -123,7 +123,7 @@ def make_scan(
     finally:
         pdf.close()
     truth = _moved_truth(doc.truth, level, dpi, transforms, sizes, rotation, n_pages, fmt)
-    return Scan(_encode(images, fmt, dpi, rng), fmt, truth)
+    return Scan(_encode(images, fmt, dpi, rng, lossy_tiff=level != "clean"), fmt, truth)
 
 
 # -- degradations -----------------------------------------------------------------------------
@@ -326,7 +326,11 @@ def _moved_truth(
 # -- encoding ---------------------------------------------------------------------------------
 
 
-def _encode(images: list[Array], fmt: str, dpi: int, rng: np.random.Generator) -> bytes:
+def _encode(
+    images: list[Array], fmt: str, dpi: int, rng: np.random.Generator, *, lossy_tiff: bool
+) -> bytes:
+    """Encode the pages; TIFF pages of noisy scans and photos are JPEG-compressed (as scanners
+    and phones write them), clean ones deflate-compressed."""
     pil = [Image.fromarray(img) for img in images]
     buf = io.BytesIO()
     if fmt == "png":
@@ -340,14 +344,10 @@ def _encode(images: list[Array], fmt: str, dpi: int, rng: np.random.Generator) -
     elif fmt == "webp":
         pil[0].save(buf, "WEBP", quality=80, method=2)
     else:
-        pil[0].save(
-            buf,
-            "TIFF",
-            save_all=True,
-            append_images=pil[1:],
-            compression="tiff_deflate",
-            dpi=(dpi, dpi),
-        )
+        options: dict[str, Any] = {"compression": "tiff_deflate"}
+        if lossy_tiff:
+            options = {"compression": "jpeg", "quality": 85}
+        pil[0].save(buf, "TIFF", save_all=True, append_images=pil[1:], dpi=(dpi, dpi), **options)
     return buf.getvalue()
 
 
