@@ -18,17 +18,29 @@ from finscribe.settings import OcrSettings, TritonSettings
 
 
 class ConcurrentRecPipeline(OcrPipeline):
-    """The shared pipeline with all recognition sub-batches of a call in flight at once.
+    """The shared pipeline with recognition in width buckets, all requests in flight at once.
 
-    The batches are exactly the shared pipeline's (same plan, same padding, same decoding),
-    so the words do not change; only the requests overlap, and Triton's dynamic batcher
-    merges them with other documents' (tests/triton compares against the in-process engine).
+    Each line is padded only to its own width rounded up to the pipeline's width step, exactly
+    as the in-process engine runs it (one width-sorted line per run, ``onnx_rec_batch_size``
+    1), so both engines feed the network the same tensor per line and read the same words.
+    Lines whose padded widths are equal go in one request (up to ``rec_batch_size`` lines);
+    every request of a document is sent together and Triton's dynamic batcher merges them
+    with other documents' (the CPU models run each distinct width as one batch, never
+    re-padding). tests/triton compares the words with the in-process engine's.
     """
 
     async def _recognise(self, crops: Sequence[Crop]) -> list[tuple[ctc.Decoded, int, int]]:
         images = [c.image for c in crops]
         t0 = time.perf_counter()
-        plan = rec.plan_batches(images, self.params.rec_batch_size)
+        buckets: dict[int, list[int]] = {}
+        for i, image in enumerate(images):
+            buckets.setdefault(rec.padded_width(rec.resized_width(image)), []).append(i)
+        size = self.params.rec_batch_size
+        plan = [
+            members[j : j + size]
+            for _, members in sorted(buckets.items())
+            for j in range(0, len(members), size)
+        ]
         batches = [rec.prepare_batch(images, indices) for indices in plan]
         results = await asyncio.gather(*(self.runner.run_rec(b.tensor) for b in batches))
         t1 = time.perf_counter()

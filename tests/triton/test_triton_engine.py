@@ -30,7 +30,9 @@ def _words(pages: list[list[OcrLine]]) -> list[list[list[tuple[str, tuple[float,
 
 @pytest.fixture(scope="module")
 def onnx_engine() -> PipelineEngine:
-    engine = create_engine(OcrSettings(engine="onnx"))
+    # one line per run (the default): each line padded only to its own width, as Triton's
+    # width buckets pad it
+    engine = create_engine(OcrSettings(engine="onnx", onnx_rec_batch_size=1))
     assert isinstance(engine, PipelineEngine)
     return engine
 
