@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -340,3 +341,47 @@ async def test_metrics(client: httpx.AsyncClient, tenants: Any) -> None:
     assert 'finscribe_jobs_submitted_total{channel="api"}' in text
     assert "finscribe_http_requests_total" in text
     assert 'route="/api/v1/analyze"' in text
+
+
+def test_admin_cli_creates_tenant_and_key(api: str, api_db: str, tmp_path: Path) -> None:
+    """`finscribe admin create-tenant/create-key` write to the database the API reads."""
+    import json
+    import subprocess
+    import sys
+
+    env = service_env(db_url=api_db, redis_url="redis://unused:1/0", storage_dir=tmp_path)
+
+    def cli(*args: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-m", "finscribe.cli.main", "admin", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    name = f"cli-{uuid.uuid4().hex[:8]}"
+    tenant = cli("create-tenant", name)
+    assert tenant["name"] == name
+    assert len(tenant["webhook_secret"]) >= 32
+    issued = cli("create-key", "--tenant", name, "--role", "viewer")
+    assert issued["api_key"].startswith("fsk_")
+    r = httpx.get(f"{api}/api/v1/jobs", headers=bearer(issued["api_key"]), timeout=10)
+    assert r.status_code == 200
+    assert r.json()["items"] == []
+    keys = cli("list-keys", "--tenant", tenant["tenant_id"])
+    assert [k["key_id"] for k in keys] == [issued["key_id"]]
+    assert "api_key" not in keys[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "finscribe.cli.main", "admin", "create-tenant", name],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "CONFLICT" in done.stderr

@@ -137,7 +137,6 @@ def test_worker_killed_mid_job_completes_after_restart(
 
 def test_redis_restart_loses_no_job(
     fault_db: str,
-    tenant: dict[str, str],
     valkey: RestartableValkey,
     tmp_path: Any,
     docgen_factory: Any,
@@ -150,6 +149,7 @@ def test_redis_restart_loses_no_job(
         FINSCRIBE_WORKER_RECONCILE_INTERVAL_S="1",
         FINSCRIBE_WORKER_DEPTH_INTERVAL_S="0.5",
     )
+    tenant = asyncio.run(make_tenant(fault_db, "redis-outage", "admin"))  # its own job list
     api, url = start_api(env, tmp_path)
     worker = start_worker(env, tmp_path)
     job_ids: list[str] = []
