@@ -194,11 +194,14 @@ async def read_s3(
             if int(response.get("ContentLength") or 0) > limit:
                 raise _too_large(limit)
             data = bytearray()
-            async with response["Body"] as stream:
-                while chunk := await stream.read(_CHUNK):
+            body = response["Body"]
+            try:
+                async for chunk in body.iter_chunks(_CHUNK):
                     data += chunk
                     if len(data) > limit:
                         raise _too_large(limit)
+            finally:
+                body.close()
             content_type = response.get("ContentType")
     except ClientError as err:
         code = str(err.response.get("Error", {}).get("Code", ""))

@@ -324,3 +324,74 @@ async def test_one_active_replica_via_the_lease(
         await accepted(kube_api, "inv-4")
         await asyncio.to_thread(kubectl, "delete", "dj", "inv-4", "--wait=false")
         await eventually(lambda: dj(kube_api, "inv-4") is None, what="inv-4 deleted")
+
+
+async def test_s3_source_read_with_the_secret_it_names(
+    kube_api: KubeApiEmulator,
+    kubectl: Any,
+    start_operator: Any,
+    services: Services,
+    s3_endpoint: Any,
+    secret_data: Any,
+) -> None:
+    """A real S3 server (seaweedfs): read with the referenced Secret's keys; a missing object
+    fails with SOURCE_NOT_FOUND. (This seaweedfs set-up does not enforce credentials, so a
+    refusal for wrong keys cannot be shown with it.)"""
+    import aioboto3
+    import aiohttp
+    from botocore.config import Config
+
+    bucket = f"ap-inbox-{uuid.uuid4().hex[:6]}"
+    async with aioboto3.Session().client(
+        "s3",
+        endpoint_url=s3_endpoint.endpoint_url,
+        aws_access_key_id=s3_endpoint.access_key,
+        aws_secret_access_key=s3_endpoint.secret_key,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    ) as s3:
+        await s3.create_bucket(Bucket=bucket)
+        await s3.put_object(Bucket=bucket, Key="2026/r-1.pdf", Body=PDF + b"s3")
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "ap-inbox"},
+        "data": secret_data(
+            {"accessKeyId": s3_endpoint.access_key, "secretAccessKey": s3_endpoint.secret_key}
+        ),
+    }
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{kube_api.test_url}/api/v1/namespaces/default/secrets", json=secret
+        ) as response,
+    ):
+        assert response.status == 200
+    source = {"bucket": bucket, "key": "2026/r-1.pdf", "endpoint": s3_endpoint.endpoint_url}
+    await apply(kubectl, manifest("from-s3", {"s3": {**source, "secretRef": {"name": "ap-inbox"}}}))
+    missing = {**source, "key": "2026/missing.pdf", "secretRef": {"name": "ap-inbox"}}
+    await apply(kubectl, manifest("s3-wrong", {"s3": missing}))
+    async with start_operator():
+        _, job_id = await accepted(kube_api, "from-s3")
+        job = await services.jobs.get_any(job_id)
+        assert job.source_filename == "r-1.pdf"
+        assert await services.storage.get_bytes(job.storage_key) == PDF + b"s3"
+        await eventually(
+            lambda: phase_of(kube_api, "s3-wrong") == "Failed",
+            what=f"refused: {dj(kube_api, 's3-wrong')}",
+        )
+        obj = dj(kube_api, "s3-wrong")
+        assert obj is not None
+        assert obj["status"]["error"]["reason"] == "SOURCE_NOT_FOUND", obj["status"]
+        # The same bytes again (this server also serves them anonymously): the tenant's
+        # existing job is reused, and deleting this resource leaves that job's files alone.
+        await apply(kubectl, manifest("s3-again", {"s3": source}))
+        again, own = await accepted(kube_api, "s3-again")
+        assert again["status"]["resultRef"]["jobId"] == str(job_id) != str(own)
+        await asyncio.to_thread(kubectl, "delete", "dj", "s3-again", "--wait=false")
+        await eventually(lambda: dj(kube_api, "s3-again") is None, what="s3-again deleted")
+        assert await services.storage.get_bytes(job.storage_key) == PDF + b"s3"
+        for name in ("from-s3", "s3-wrong"):
+            await asyncio.to_thread(kubectl, "delete", "dj", name, "--wait=false")
+            await eventually(lambda n=name: dj(kube_api, n) is None, what=f"{name} deleted")
+        assert not await services.storage.exists(job.storage_key)
