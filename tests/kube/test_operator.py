@@ -180,6 +180,17 @@ async def test_accept_progress_succeed_and_delete(
         ]  # fmt: skip
         assert row.split()[:7] == ["inv-1", "Succeeded", "store", "100", "true", "1234.50", "EUR"]
 
+        # Reconcile metrics (the operator runs in this process: same registry).
+        from prometheus_client import REGISTRY
+
+        for handler in ("create", "sync"):
+            value = REGISTRY.get_sample_value(
+                "finscribe_operator_reconcile_total", {"handler": handler, "outcome": "ok"}
+            )
+            assert value is not None
+            assert value >= 1
+        assert REGISTRY.get_sample_value("finscribe_operator_leader") == 1
+
         # Delete: the finalizer removes the stored objects, then the resource goes.
         assert await services.storage.list(keys.job_prefix(tenant.id, job_id))
         await asyncio.to_thread(kubectl, "delete", "dj", "inv-1", "--wait=false")
