@@ -1,0 +1,44 @@
+"""Extraction never crashes and always returns a schema-valid document, whatever the text."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finscribe.core.extraction import build_document
+from finscribe.core.model import BBox, DocumentText, Line, PageText, Word
+from finscribe.core.schema import schema_errors
+
+TOKENS = st.sampled_from([
+    "Total", "TVA", "20%", "1.234,56", "1,234.56", "€", "EUR", "-12.00", "(3.00)", "Invoice",
+    "No.", "#", ":", "Datum", "12/13/2024", "31.02.2024", "IBAN", "DE89370400440532013000",
+    "CHE-116.281.710", "MWST", "Qty", "Description", "Amount", "x", "2", "·", "", "%", "N°",
+    "Rechnung", "Gutschrift", "Bill", "To", "ACME", "GmbH", "Subtotal", "Betrag", "A", "B",
+])  # fmt: skip
+
+
+@st.composite
+def pages(draw: st.DrawFn) -> DocumentText:
+    out = []
+    for number in range(1, draw(st.integers(1, 2)) + 1):
+        lines = []
+        for _ in range(draw(st.integers(0, 25))):
+            x = draw(st.floats(0, 1500))
+            y = draw(st.floats(0, 2200))
+            h = draw(st.floats(4, 80))
+            words = []
+            for text in draw(st.lists(TOKENS, min_size=1, max_size=6)):
+                w = max(len(text), 1) * h / 2
+                words.append(Word(text, BBox(x, y, x + w, y + h), draw(st.floats(0, 1))))
+                x += w + draw(st.floats(0, 3 * h))
+            lines.append(Line(tuple(words), 1.0, BBox.enclosing([w.bbox for w in words]), h))
+        out.append(PageText(number, 1654, 2339, 200, "ocr", lines))
+    return DocumentText("image/png", out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=pages())
+def test_any_text_gives_a_schema_valid_document(doc: DocumentText) -> None:
+    out = build_document(doc)
+    assert schema_errors(out) == []
+    assert isinstance(out["needs_review"], bool)
