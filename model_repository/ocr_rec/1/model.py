@@ -16,6 +16,10 @@ def load_session(args: dict) -> ort.InferenceSession:
     options = ort.SessionOptions()
     options.intra_op_num_threads = int(params.get("intra_op_threads", "0"))
     options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # no busy-waiting between operators: on shared cores spinning burns the computation's time
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     path = Path(args["model_repository"]) / args["model_version"] / "model.onnx"
     if not path.is_file():
         raise pb_utils.TritonModelException(
