@@ -359,6 +359,9 @@ class OperatorSettings(BaseSettings):
     )
     url_max_mb: float = Field(default=50.0, gt=0)
     url_timeout_s: float = Field(default=30.0, gt=0)
+    url_ca_file: Path | None = Field(
+        default=None, description="CA bundle for source.url hosts (private CAs); None = system"
+    )
     sync_interval_s: float = Field(default=5.0, gt=0, description="status refresh from the DB")
     metrics_port: int = Field(default=9090, ge=0, le=65535, description="0 = none")
     health_port: int = Field(default=8080, ge=0, le=65535, description="0 = none")

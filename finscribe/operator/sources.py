@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import posixpath
+import ssl
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -97,10 +98,11 @@ def _host_allowed(url: str, allowed: list[str]) -> bool:
     return host in allowed or with_port in allowed
 
 
-async def read_url(
-    url: str, *, settings: OperatorSettings, limit: int, ssl: Any = True
-) -> SourceDocument:
+async def read_url(url: str, *, settings: OperatorSettings, limit: int) -> SourceDocument:
     allowed = settings.allowed_hosts
+    tls: ssl.SSLContext | bool = True
+    if settings.url_ca_file is not None:
+        tls = ssl.create_default_context(cafile=str(settings.url_ca_file))
     if not _host_allowed(url, allowed):
         raise SourceNotAllowedError(
             f"source.url host {urlsplit(url).hostname!r} is not https on an allow-listed host"
@@ -110,7 +112,7 @@ async def read_url(
     try:
         async with aiohttp.ClientSession(timeout=timeout) as http:
             for _ in range(_MAX_REDIRECTS + 1):
-                async with http.get(url, allow_redirects=False, ssl=ssl) as response:
+                async with http.get(url, allow_redirects=False, ssl=tls) as response:
                     if response.status in {301, 302, 303, 307, 308}:
                         url = urljoin(url, response.headers.get("Location", ""))
                         if not _host_allowed(url, allowed):
@@ -133,6 +135,8 @@ async def read_url(
                     name = posixpath.basename(urlsplit(url).path) or None
                     return SourceDocument(bytes(data), name, content_type or None)
             raise SourceNotAllowedError("source.url redirects too often")
+    except aiohttp.ClientSSLError as err:
+        raise SourceNotAllowedError(f"source.url TLS verification failed: {err}") from err
     except (aiohttp.ClientError, TimeoutError, OSError) as err:
         raise SourceUnavailableError(f"source.url unreachable: {type(err).__name__}") from err
 

@@ -104,11 +104,13 @@ class RunningOperator:
     loop, like a separate process: Kopf cancels every task of its loop when it exits, so
     replicas and the emulator must not share one loop."""
 
-    def __init__(self, settings: Settings, kube_url: str, identity: str) -> None:
+    def __init__(self, settings: Settings, kube_url: str, identity: str, **operator: Any) -> None:
         from finscribe.kube.config import KubeConfig
 
         self.settings = settings.model_copy(deep=True)
-        self.settings.operator.identity = identity
+        self.settings.operator = self.settings.operator.model_copy(
+            update={"identity": identity, **operator}
+        )
         self.config = KubeConfig(server=kube_url)
         self.ready = threading.Event()
         self.started = threading.Event()
@@ -167,8 +169,12 @@ def start_operator(
     operator_settings: Settings, kube_api: Any
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[RunningOperator]]:
     @contextlib.asynccontextmanager
-    async def run(identity: str = "replica-a", wait: bool = True) -> AsyncIterator[RunningOperator]:
-        replica = await RunningOperator(operator_settings, kube_api.test_url, identity).start()
+    async def run(
+        identity: str = "replica-a", wait: bool = True, **operator: Any
+    ) -> AsyncIterator[RunningOperator]:
+        replica = await RunningOperator(
+            operator_settings, kube_api.test_url, identity, **operator
+        ).start()
         try:
             if wait:
                 await replica.wait_ready()

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import ssl
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +32,7 @@ from finscribe.storage import keys
 from finscribe.storage.local import LocalStorage
 from tests.fixtures.kube import DJ, KubeApiEmulator, events_for
 from tests.kube.conftest import eventually
+from tests.service._stack import free_port
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -406,3 +411,89 @@ async def test_s3_source_read_with_the_secret_it_names(
             await asyncio.to_thread(kubectl, "delete", "dj", name, "--wait=false")
             await eventually(lambda n=name: dj(kube_api, n) is None, what=f"{name} deleted")
         assert not await services.storage.exists(job.storage_key)
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost (openssl), used as the operator's URL CA."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+async def test_url_source_over_https_with_limits(
+    kube_api: KubeApiEmulator,
+    kubectl: Any,
+    start_operator: Any,
+    services: Services,
+    tls_files: tuple[Path, Path],
+) -> None:
+    """A real https server: an allow-listed host is read; too large, a redirect off the list,
+    a 404 and an untrusted certificate each fail with their reason."""
+    from aiohttp import web
+
+    async def doc(_: web.Request) -> web.Response:
+        return web.Response(body=PDF + b"url", content_type="application/pdf")
+
+    async def big(_: web.Request) -> web.StreamResponse:
+        return web.Response(body=b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024))
+
+    async def away(_: web.Request) -> web.Response:
+        raise web.HTTPFound("https://evil.example.org/a.pdf")
+
+    app = web.Application()
+    app.router.add_get("/invoices/doc.pdf", doc)
+    app.router.add_get("/big.pdf", big)
+    app.router.add_get("/away.pdf", away)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(tls_files[0]), str(tls_files[1]))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=context).start()
+    base = f"https://localhost:{port}"
+    cases = {
+        "url-ok": (f"{base}/invoices/doc.pdf", None),
+        "url-big": (f"{base}/big.pdf", "FILE_TOO_LARGE"),
+        "url-away": (f"{base}/away.pdf", "SOURCE_NOT_ALLOWED"),
+        "url-gone": (f"{base}/nothing.pdf", "SOURCE_NOT_FOUND"),
+    }
+    try:
+        for name, (url, _) in cases.items():
+            await apply(kubectl, manifest(name, {"url": url}))
+        async with start_operator(
+            url_allowed_hosts=f"localhost:{port}", url_ca_file=tls_files[0], url_max_mb=1
+        ):
+            _, job_id = await accepted(kube_api, "url-ok")
+            job = await services.jobs.get_any(job_id)
+            assert job.source_filename == "doc.pdf"
+            assert await services.storage.get_bytes(job.storage_key) == PDF + b"url"
+            for name, (_, code) in cases.items():
+                if code is None:
+                    continue
+                await eventually(lambda n=name: phase_of(kube_api, n) == "Failed", what=name)
+                obj = dj(kube_api, name)
+                assert obj is not None
+                assert obj["status"]["error"]["reason"] == code, (name, obj["status"])
+        # Without the CA the same host is not trusted: refused, not retried for ever.
+        await apply(kubectl, manifest("url-untrusted", {"url": f"{base}/invoices/doc.pdf"}))
+        async with start_operator(url_allowed_hosts=f"localhost:{port}"):
+            await eventually(lambda: phase_of(kube_api, "url-untrusted") == "Failed", what="TLS")
+            obj = dj(kube_api, "url-untrusted")
+            assert obj is not None
+            assert obj["status"]["error"]["reason"] == "SOURCE_NOT_ALLOWED"
+            assert "TLS" in obj["status"]["error"]["message"]
+            for name in [*cases, "url-untrusted"]:
+                await asyncio.to_thread(kubectl, "delete", "dj", name, "--wait=false")
+                await eventually(lambda n=name: dj(kube_api, n) is None, what=f"{name} deleted")
+    finally:
+        await runner.cleanup()
