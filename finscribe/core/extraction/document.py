@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -356,8 +357,12 @@ def extract_fields(
     if terms is not None:
         fields["payment_terms"] = terms
     # currency: printed with the amounts, else from the vendor's country
+    # (only symbols and codes printed with an amount count: a stray "$" in OCR noise does not)
+    span_currencies = Counter(c.currency for c in cands["total"] if c.currency)
     money_currencies = [c.currency for c in chosen.values() if c.currency]
-    cur = money_currencies[0] if money_currencies else currency
+    cur = money_currencies[0] if money_currencies else None
+    if cur is None and span_currencies:
+        cur = span_currencies.most_common(1)[0][0]
     if cur is None:
         country = None
         for name in ("vendor_iban", "vendor_tax_id"):
@@ -365,6 +370,8 @@ def extract_fields(
                 country = tax_id_country(str(fields[name]["value"]))
                 break
         cur = detect.currency_from_country(country)
+    if cur is None and language in ("fr", "de", "es", "nl", "it"):
+        cur = "EUR"  # no amount carries a currency and no Swiss / non-euro country shows
     if cur is not None:
         src = next((c for c in chosen.values() if c.currency == cur), None)
         if src is not None:
@@ -396,7 +403,7 @@ def extract_fields(
         candidates=cands,
         layout=layout,
         tax_rates=_tax_context(chosen, layout),
-        currencies=set(printed),
+        currencies=set(span_currencies),
         paid=paid,
     )
 

@@ -804,7 +804,6 @@ EXTRA_LABELS: dict[str, tuple[str, ...]] = {
         "cb",
         "rendu",
         "rendu monnaie",
-        "bar",
         "ec-karte",
         "girocard",
         "kartenzahlung",

@@ -123,6 +123,8 @@ def _labelled(
         if hit.field != field or not hit.leading:
             continue
         seg = hit.segment
+        if stop is not None and (seg.page, seg.index) in stop:
+            continue  # "customer premises" inside an item description is no label
         page = layout.pages[seg.page - 1]
         if hit.end < len(seg.words) and len(seg.words) - hit.end >= 1:
             rest = " ".join(w.text for w in seg.words[hit.end :])
@@ -202,7 +204,7 @@ def find_unlabelled_customer(
     for seg in page.segments:
         if (seg.page, seg.index) in excluded or lm.hits_in(seg) or "·" in seg.text:
             continue
-        if seg.bbox.y0 / max(page.height, 1.0) > 0.45 or seg.bbox.cx > 0.6 * page.width:
+        if seg.bbox.y0 / max(page.height, 1.0) > 0.45 or seg.bbox.cx > 0.8 * page.width:
             continue
         text = seg.text
         if sum(ch.isalpha() for ch in text) < 2 or _is_value_like(text) or _CONTACT.search(text):
