@@ -129,6 +129,19 @@ def _finished_at(status_: Any) -> datetime | None:
         return None
 
 
+def tenant_name(namespace: str, settings: Settings) -> str:
+    """The tenant of a namespace: the explicit mapping, else the API's namespace template read
+    backwards (``fs-{tenant}``: namespace ``fs-acme`` is tenant ``acme``), else the namespace."""
+    mapping = settings.operator.namespace_tenants
+    if namespace in mapping:
+        return mapping[namespace]
+    prefix, _, suffix = settings.api.kube_namespace_template.partition("{tenant}")
+    inner = len(namespace) - len(prefix) - len(suffix)
+    if inner > 0 and namespace.startswith(prefix) and namespace.endswith(suffix):
+        return namespace[len(prefix) : len(namespace) - len(suffix)]
+    return namespace
+
+
 def make_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
     """A registry with the DocumentJob handlers bound to `ctx`."""
     registry = kopf.OperatorRegistry()
@@ -151,7 +164,7 @@ def make_registry(ctx: OperatorContext) -> kopf.OperatorRegistry:
         )
 
     async def tenant_of(namespace: str) -> uuid.UUID:
-        name = op.namespace_tenants.get(namespace, namespace)
+        name = tenant_name(namespace, ctx.settings)
         tenant = await ctx.tenants.get_tenant_by_name(name)
         if tenant is None and op.create_tenants:
             tenant = await ctx.tenants.ensure_tenant(name, actor="operator")

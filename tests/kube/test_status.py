@@ -106,3 +106,27 @@ def test_failed_job_reason_and_error() -> None:
     assert cancelled["phase"] == "Cancelled"
     assert cancelled["error"]["reason"] == "CANCELLED"
     assert status.reason("9LIVES") == "E9lives"
+
+
+@pytest.mark.parametrize(
+    ("namespace", "template", "mapping", "tenant"),
+    [
+        ("acme", "{tenant}", {}, "acme"),
+        ("fs-acme", "fs-{tenant}", {}, "acme"),
+        ("acme-docs", "{tenant}-docs", {}, "acme"),
+        ("fs-", "fs-{tenant}", {}, "fs-"),
+        ("other", "fs-{tenant}", {}, "other"),
+        ("team-ap", "{tenant}", {"team-ap": "Accounts Payable"}, "Accounts Payable"),
+    ],
+)
+def test_tenant_of_a_namespace(
+    namespace: str, template: str, mapping: dict[str, str], tenant: str
+) -> None:
+    from finscribe.operator.handlers import tenant_name
+    from finscribe.settings import ApiSettings, OperatorSettings, Settings
+
+    settings = Settings(
+        api=ApiSettings(kube_namespace_template=template),
+        operator=OperatorSettings(namespace_tenants=mapping),
+    )
+    assert tenant_name(namespace, settings) == tenant
