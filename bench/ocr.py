@@ -148,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     t_start = time.perf_counter()
+    load_start = os.getloadavg()[0]
     pages = {c: build_pages(c, args.pages) for c in args.categories}
     n_pages = sum(map(len, pages.values()))
     console.print(f"[dim]{n_pages} pages generated in {time.perf_counter() - t_start:.1f} s[/]")
@@ -184,12 +185,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         table.add_row(*r)
     console.print(table)
     elapsed = time.perf_counter() - t_start
-    md = _markdown(rows, args, elapsed)
+    load = f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    md = _markdown(rows, args, elapsed, load)
     if args.write:
         _write_section(md)
         console.print(f"[green]wrote the table to {DOC.relative_to(ROOT)}[/]")
     else:
-        console.print(md)
+        print(md)
 
 
 def _machine() -> str:
@@ -209,12 +211,13 @@ def _machine() -> str:
     )
 
 
-def _markdown(rows: list[list[str]], args: argparse.Namespace, elapsed: float) -> str:
+def _markdown(rows: list[list[str]], args: argparse.Namespace, elapsed: float, load: str) -> str:
     lines = [
         SECTION,
         "",
         f"Command: `make bench-ocr` (`python -m bench.ocr --pages {args.pages}`), "
-        f"{time.strftime('%Y-%m-%d')}, on {_machine()}; the whole run took {elapsed:.0f} s.",
+        f"{time.strftime('%Y-%m-%d')}, on {_machine()}; the whole run took {elapsed:.0f} s "
+        f"(load average {load}).",
         "",
         "Pages: generated documents with held-out seeds (tests/docgen), one page each: "
         "`digital` = born-digital invoice PDFs read from the text layer (no OCR); `clean` = "
