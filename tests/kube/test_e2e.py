@@ -31,6 +31,7 @@ import yaml
 from reportlab.pdfgen import canvas
 
 from finscribe.core.jobs import JobService
+from finscribe.core.tenants import TenantService
 from finscribe.db.engine import Database
 from finscribe.db.migrations import upgrade
 from finscribe.kube.resources import job_id_for
@@ -41,7 +42,15 @@ from tests.fixtures.docs import docgen_document
 from tests.fixtures.kube import DJ, KubeApiEmulator
 from tests.fixtures.services import start_valkey
 from tests.kube.conftest import eventually
-from tests.service._stack import Proc, free_port, service_env, start_worker
+from tests.service._stack import (
+    Proc,
+    bearer,
+    free_port,
+    make_tenant,
+    service_env,
+    start_api,
+    start_worker,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 
@@ -72,6 +81,7 @@ class Cluster:
         self.storage = LocalStorage(Path(env["FINSCRIBE_STORAGE_LOCAL_PATH"]))
         self.db = Database(DatabaseSettings(url=env["FINSCRIBE_DB_URL"]))
         self.jobs = JobService(self.db, self.storage, None)
+        self.tenants = TenantService(self.db)
         self.worker: Proc | None = None
         self.operator: Proc | None = None
         self.health_port = 0
@@ -132,8 +142,8 @@ async def cluster(
     await c.db.close()
 
 
-def phase(kube_api: KubeApiEmulator, name: str) -> str | None:
-    for obj in kube_api.objects_of(DJ, "default"):
+def phase(kube_api: KubeApiEmulator, name: str, namespace: str = "default") -> str | None:
+    for obj in kube_api.objects_of(DJ, namespace):
         if obj["metadata"]["name"] == name:
             return (obj.get("status") or {}).get("phase")
     return None
@@ -354,3 +364,54 @@ async def test_two_hundred_documentjobs_all_finish_each_queued_once(
         assert job.status == "completed"
         assert job.attempts == 1
     await asyncio.to_thread(kubectl, "delete", "dj", "--all", "--wait=false")
+
+
+async def test_rest_upload_in_kubernetes_submit_mode(
+    cluster: Cluster, kubeconfig: Path, e2e_db: str
+) -> None:
+    """POST /api/v1/analyze with submit mode `kubernetes`: the API creates a DocumentJob in the
+    tenant's namespace, the operator and worker run it, and the job id the API answered with
+    is the one whose result the API then serves."""
+    tenant = await make_tenant(e2e_db, "kube")
+    env = {
+        **cluster.env,
+        "FINSCRIBE_API_SUBMIT_MODE": "kubernetes",
+        "KUBECONFIG": str(kubeconfig),
+    }
+    api, url = await asyncio.to_thread(start_api, env, cluster.work)
+    try:
+        doc = docgen_document(13, kind="invoice", language="en", layout="classic", pages=1)
+        async with httpx.AsyncClient(base_url=url, headers=bearer(tenant["key"])) as http:
+            response = await http.post(
+                "/api/v1/analyze", files={"file": ("inv.pdf", doc.pdf_bytes, "application/pdf")}
+            )
+            assert response.status_code == 202, response.text
+            job_id = response.json()["job_id"]
+            namespace = (await cluster.tenants.get_tenant(uuid.UUID(tenant["tenant_id"]))).name
+            objs = cluster.kube_api.objects_of(DJ, namespace)
+            assert len(objs) == 1
+            meta = objs[0]["metadata"]
+            assert str(job_id_for(meta["uid"], meta["generation"])) == job_id
+
+            async def completed() -> dict[str, Any] | None:
+                r = await http.get(f"/api/v1/jobs/{job_id}")
+                body = r.json() if r.status_code == 200 else {}
+                return body if body.get("status") in {"completed", "failed"} else None
+
+            body = await eventually(completed, limit=120, what="the API job to finish")
+            assert body["status"] == "completed", body
+            result = (await http.get(f"/api/v1/results/{body['result_id']}")).json()
+            fields = result["document"]["fields"]
+            assert fields["total"]["value"] == doc.truth["fields"]["total"]
+        await eventually(
+            lambda: phase(cluster.kube_api, meta["name"], namespace) == "Succeeded",
+            what="the DocumentJob to show Succeeded",
+        )
+        obj = cluster.kube_api.objects_of(DJ, namespace)[0]
+        assert obj["status"]["resultRef"] == {"jobId": job_id, "resultId": body["result_id"]}
+        assert obj["status"]["summary"]["total"] == doc.truth["fields"]["total"]
+        # The staged upload was copied to the job and removed.
+        staged = obj["spec"]["source"]["upload"]["storageKey"]
+        assert not await cluster.storage.exists(staged)
+    finally:
+        await asyncio.to_thread(api.stop)
