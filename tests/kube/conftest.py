@@ -145,7 +145,7 @@ class RunningOperator:
         await asyncio.to_thread(self.started.wait, 10)
         return self
 
-    async def wait_ready(self, limit: float = 20) -> None:
+    async def wait_ready(self, limit: float = 60) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
         while loop.time() < deadline and not self.ready.is_set():
@@ -186,7 +186,7 @@ def start_operator(
 
 
 async def eventually(
-    check: Callable[[], Any], *, limit: float = 30, interval: float = 0.2, what: str = ""
+    check: Callable[[], Any], *, limit: float = 60, interval: float = 0.2, what: str = ""
 ) -> Any:
     """Poll `check` (sync or async) until it returns something truthy, for `limit` seconds."""
     loop = asyncio.get_running_loop()
