@@ -206,6 +206,6 @@ def default_engine(settings: Settings) -> LazyEngine:
         # Imported here: onnxruntime and OpenCV load only when a page needs OCR.
         from finscribe.inference.factory import create_engine
 
-        return create_engine(settings.ocr)
+        return create_engine(settings.ocr, settings.triton)
 
     return LazyEngine(build, name=f"{settings.ocr.engine}:{settings.ocr.model}")

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from finscribe.settings import OcrSettings
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "finscribe"
 ALL_ON = Path(__file__).with_name("values-all-on.yaml")
@@ -388,11 +390,20 @@ def test_triton_gpu_deployment(all_on_render: Any) -> None:
     assert "--model-repository=/models/repo" in main["args"]
     init = spec["initContainers"][0]
     assert "triton_repo /models/repo" in " ".join(init["command"])
-    assert {"name": "OCR_MODEL", "value": "ppocrv5"} in init["env"]
+    # The chart's default model is the settings' default (the benchmarked one).
+    assert {"name": "OCR_MODEL", "value": OcrSettings.model_fields["model"].default} in init["env"]
     assert {p["name"] for p in main["ports"]} == {"http", "grpc", "metrics"}
     assert main["readinessProbe"]["httpGet"]["path"] == "/v2/health/ready"
     config = _one(docs, "ConfigMap", "-config")
     assert config["data"]["FINSCRIBE_TRITON_URL"] == "fs-finscribe-triton:8001"
+    assert config["data"]["FINSCRIBE_OCR_ENGINE"] == "triton"
+
+
+def test_workers_read_in_process_without_the_charts_triton(default_render: Any) -> None:
+    _, docs = default_render
+    config = _one(docs, "ConfigMap", "-config")
+    assert config["data"]["FINSCRIBE_OCR_ENGINE"] == "onnx"
+    assert "FINSCRIBE_TRITON_URL" not in config["data"]
 
 
 def test_monitoring_objects(all_on_render: Any) -> None:
