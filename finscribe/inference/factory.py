@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from finscribe.errors import ConfigurationError
@@ -48,9 +49,15 @@ def create_engine(settings: OcrSettings, triton: TritonSettings | None = None) -
             "the engine finds rotated pages from box shapes and recognition confidence instead"
         )
     folder = model_folder(settings.model_dir, settings.model)
-    runner = OnnxRunner(folder, threads=settings.threads)
+    parallel = settings.onnx_rec_parallel or (os.cpu_count() or 1)
+    runner = OnnxRunner(folder, threads=settings.threads, rec_threads=1 if parallel > 1 else 0)
     charset = load_charset(folder)
-    # On CPU, width-sorted single lines ran fastest (padding and cache misses grow with the
-    # batch); the shared ``rec_batch_size`` stays what a Triton client sends per request.
-    params = replace(pipeline_params(settings), rec_batch_size=settings.onnx_rec_batch_size)
+    # On CPU, small equal-width batches on single-threaded recognition runs, one per core at
+    # once, were fastest (docs/benchmarks.md: 1.49 -> 1.04 s a noisy page against one line at
+    # a time on two threads); the shared ``rec_batch_size`` is what a Triton client sends.
+    params = replace(
+        pipeline_params(settings),
+        rec_batch_size=settings.onnx_rec_batch_size,
+        rec_concurrency=parallel,
+    )
     return PipelineEngine(f"onnx:{settings.model}", runner, charset, params)

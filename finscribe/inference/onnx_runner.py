@@ -30,6 +30,28 @@ def model_folder(model_dir: Path, model: str) -> Path:
     return folder
 
 
+def _options(threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    # no busy-waiting between operators: on shared cores (several workers, other jobs)
+    # spinning threads burned CPU time that the computation needed
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def ort_session(path: Path, options: Any, providers: list[str]) -> Any:
+    """An onnxruntime session (thread-safe: concurrent ``run`` calls are allowed)."""
+    import onnxruntime as ort
+
+    return ort.InferenceSession(str(path), options, providers=providers)
+
+
 class OnnxRunner:
     """Both networks in onnxruntime CPU sessions; ``run`` happens in a worker thread.
 
@@ -37,26 +59,15 @@ class OnnxRunner:
     concurrent pages share the cores through the sessions' own thread pools.
     """
 
-    def __init__(self, folder: Path, *, threads: int = 0) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        # no busy-waiting between operators: on shared cores (several workers, other jobs)
-        # spinning threads burned CPU time that the computation needed
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    def __init__(self, folder: Path, *, threads: int = 0, rec_threads: int = 0) -> None:
+        """``threads``: intra-op threads (0 = cores); ``rec_threads``: the same for the
+        recognition session alone (0 = ``threads``; 1 when several runs go at once)."""
         providers = ["CPUExecutionProvider"]
+        det_options = _options(threads or (os.cpu_count() or 1))
+        rec_options = _options(rec_threads or threads or (os.cpu_count() or 1))
         try:
-            self._det: Any = ort.InferenceSession(
-                str(folder / OCR_DET_FILE), options, providers=providers
-            )
-            self._rec: Any = ort.InferenceSession(
-                str(folder / OCR_REC_FILE), options, providers=providers
-            )
+            self._det: Any = ort_session(folder / OCR_DET_FILE, det_options, providers)
+            self._rec: Any = ort_session(folder / OCR_REC_FILE, rec_options, providers)
         except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
             raise ModelNotFoundError(f"cannot load OCR model from {folder}: {exc}") from exc
         self._det_input = self._det.get_inputs()[0].name

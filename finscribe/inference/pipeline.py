@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from finscribe.inference import ctc, det, orientation, rec, words
 from finscribe.inference.geometry import (
@@ -26,6 +28,8 @@ from finscribe.inference.types import OcrLine, OcrWord
 class PipelineParams:
     det: det.DetParams = field(default_factory=det.DetParams)
     rec_batch_size: int = 16
+    #: Recognition requests in flight at once (0: all of a call's requests together).
+    rec_concurrency: int = 0
     #: Drop lines whose mean character probability is below this.
     min_line_confidence: float = 0.3
     detect_rotation: bool = True
@@ -118,22 +122,34 @@ class OcrPipeline:
         self.timings.other += time.perf_counter() - t0
         return page
 
+    async def _run_rec(self, batches: Sequence[rec.RecBatch]) -> list[npt.NDArray[np.float32]]:
+        """Run the recognition requests, ``params.rec_concurrency`` at a time."""
+        limit = self.params.rec_concurrency or len(batches) or 1
+        gate = asyncio.Semaphore(limit)
+
+        async def one(batch: rec.RecBatch) -> npt.NDArray[np.float32]:
+            async with gate:
+                return await self.runner.run_rec(batch.tensor)
+
+        return list(await asyncio.gather(*(one(b) for b in batches)))
+
     async def _recognise(self, crops: Sequence[Crop]) -> list[tuple[ctc.Decoded, int, int]]:
         """Decoded text per crop, with the crop's resized and padded input widths."""
-        out: list[tuple[ctc.Decoded, int, int] | None] = [None] * len(crops)
         images = [c.image for c in crops]
-        for indices in rec.plan_batches(images, self.params.rec_batch_size):
-            t0 = time.perf_counter()
-            batch = rec.prepare_batch(images, indices)
-            probs = await self.runner.run_rec(batch.tensor)
-            t1 = time.perf_counter()
+        t0 = time.perf_counter()
+        plan = rec.plan_batches(images, self.params.rec_batch_size)
+        batches = [rec.prepare_batch(images, indices) for indices in plan]
+        results = await self._run_rec(batches)
+        t1 = time.perf_counter()
+        out: list[tuple[ctc.Decoded, int, int] | None] = [None] * len(crops)
+        for batch, probs in zip(batches, results, strict=True):
             padded = batch.tensor.shape[3]
             steps = probs.shape[1]
             for row, (i, width) in enumerate(zip(batch.indices, batch.widths, strict=True)):
                 valid = int(np.ceil(width / padded * steps)) + 1
                 out[i] = (ctc.decode(probs[row], self.charset, valid), width, padded)
-            self.timings.rec += t1 - t0
-            self.timings.other += time.perf_counter() - t1
+        self.timings.rec += t1 - t0
+        self.timings.other += time.perf_counter() - t1
         self.timings.lines += len(crops)
         return [o for o in out if o is not None]
 

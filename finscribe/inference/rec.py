@@ -38,9 +38,20 @@ class RecBatch:
 
 
 def plan_batches(crops: Sequence[Image], batch_size: int) -> list[list[int]]:
-    """Group crop indices by similar width (sorted) so padding wastes little compute."""
-    order = sorted(range(len(crops)), key=lambda i: resized_width(crops[i]))
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    """Group crop indices by equal padded width, at most ``batch_size`` a group.
+
+    Every line in a group is padded to the same width it would have alone, so a batch feeds
+    the network exactly the tensor rows single-line runs would (no padding waste, the same
+    words whatever the batch size or the runner).
+    """
+    buckets: dict[int, list[int]] = {}
+    for i, crop in enumerate(crops):
+        buckets.setdefault(padded_width(resized_width(crop)), []).append(i)
+    return [
+        members[j : j + batch_size]
+        for _, members in sorted(buckets.items())
+        for j in range(0, len(members), batch_size)
+    ]
 
 
 def padded_width(max_width: int) -> int:
