@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,3 +111,16 @@ def test_planted_arithmetic_errors_are_flagged(seed: int) -> None:
     codes = {i["code"] for i in broken["validation"]["issues"]}
     assert codes & ARITHMETIC_CODES
     assert broken["needs_review"] is True
+
+
+@pytest.mark.parametrize(
+    "name", ["credit-note-fr.pdf", "invoice-en.pdf", "invoice-de-multipage.pdf"]
+)
+def test_committed_examples_have_their_document_type(name: str) -> None:
+    """The samples `make run` shows: "Facture d'avoir" is a credit note, not an invoice."""
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    truth = json.loads((examples / name).with_suffix(".truth.json").read_text())
+    settings = Settings()
+    engine = default_engine(settings)
+    result = asyncio.run(analyze(examples / name, engine=engine, settings=settings))
+    assert result.document["document_type"] == truth["document_type"]

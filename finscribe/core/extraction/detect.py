@@ -66,7 +66,10 @@ def detect_document_type(layout: Layout, lm: LabelMap) -> str:
     for hit in titles[:3]:
         text = fold(" ".join(w.text for w in hit.segment.words[hit.start : hit.end]))
         text = text.strip(" .:")
-        for kind in ("credit_note", "receipt", "invoice"):
+        # a credit-note word anywhere in a title wins ("Facture d'avoir", "Rechnungskorrektur")
+        if any(_has_phrase(text, k) for k in folded["credit_note"]):
+            return "credit_note"
+        for kind in ("receipt", "invoice"):
             if text in folded[kind] or any(text.startswith(k + " ") for k in folded[kind]):
                 return kind
     # "Credit Note No.", "Gutschrift-Nr.", "N° avoir": the number's label names the type
@@ -83,6 +86,11 @@ def detect_document_type(layout: Layout, lm: LabelMap) -> str:
     if any(h.field == "invoice_number" for h in lm.hits):
         return "invoice"
     return "unknown"
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    """``phrase`` occurs in ``text`` as whole words (an apostrophe also separates words)."""
+    return re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", text) is not None
 
 
 def detect_decimal_comma(layout: Layout) -> bool | None:
