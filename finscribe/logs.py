@@ -123,6 +123,25 @@ def configure_logging(level: str = "INFO", json_format: bool = True) -> None:
         logging.getLogger(name).propagate = True
     # Access logs repeat what the API's own request log says, with less care for secrets.
     logging.getLogger("uvicorn.access").disabled = True
+    # Client libraries log every request at DEBUG (botocore: signed headers and bodies;
+    # aiosqlite: every statement from its own thread): keep them to warnings at any level.
+    for name in _CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+#: Third-party loggers held at WARNING or above whatever the configured level.
+_CHATTY_LIBRARIES = (
+    "botocore",
+    "aiobotocore",
+    "boto3",
+    "s3transfer",
+    "urllib3",
+    "aiosqlite",
+    "asyncio",
+    "hpack",
+    "httpcore",
+    "httpx",
+)
 
 
 def get_logger(name: str) -> Any:

@@ -60,3 +60,21 @@ def test_stdlib_records_go_through_the_same_renderer(json_lines: list[dict[str, 
     assert stdlib
     assert stdlib[0]["level"] == "warning"
     assert logs.REDACTED in str(stdlib[0]["event"])
+
+
+def test_client_libraries_stay_at_warnings_even_at_debug() -> None:
+    """botocore logs signed request headers at DEBUG; aiosqlite logs every statement."""
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    try:
+        logs.configure_logging("DEBUG", json_format=True)
+        assert root.level == logging.DEBUG
+        for name in ("botocore", "aiosqlite", "urllib3"):
+            assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG)
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in before[0]:
+            root.addHandler(handler)
+        root.setLevel(before[1])
