@@ -276,6 +276,21 @@ def _merge_tax_rows(
     chosen["total_tax"] = merged
 
 
+def _page_box(entry: dict[str, Any], layout: Layout) -> dict[str, Any]:
+    """``entry`` with its bbox in the page's own pixels (layouts of skewed scans are upright)."""
+    page_no = entry.get("page")
+    if not isinstance(page_no, int) or not 1 <= page_no <= len(layout.pages):
+        return entry
+    page = layout.pages[page_no - 1]
+    if not page.skew or not any(entry.get("bbox", ())):
+        return entry
+    box = page.to_page(BBox(*entry["bbox"]))
+    clipped = BBox(
+        max(box.x0, 0.0), max(box.y0, 0.0), min(box.x1, page.width), min(box.y1, page.height)
+    )
+    return {**entry, "bbox": clipped.to_list()}
+
+
 def extract_fields(
     doc_text: DocumentText,
     layout: Layout | None = None,
@@ -387,6 +402,8 @@ def extract_fields(
     ]
     if paid_c:
         paid = paid_c[0].amount
+    fields = {name: _page_box(f, layout) for name, f in fields.items()}
+    items = [_page_box(item, layout) for item in items]
     document = {
         "schema_version": SCHEMA_VERSION,
         "document_type": document_type,
