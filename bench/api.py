@@ -516,6 +516,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=2000, help="submissions per level")
     parser.add_argument("--docs", type=int, default=60, help="documents end to end")
     parser.add_argument(
+        "--end-to-end",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure documents/min end to end (--no-end-to-end: submissions only)",
+    )
+    parser.add_argument(
         "--write",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -558,10 +564,12 @@ def main(argv: list[str] | None = None) -> None:
             import redis as redis_client
 
             redis_client.Redis(port=redis.port).flushdb()
-            print("end to end ...", flush=True)
-            docs = _invoices(args.docs)
-            e2e = [bench_in_process(docs)]
-            for workers in (1, 2):
+            e2e: list[Row] = []
+            if args.end_to_end:
+                print("end to end ...", flush=True)
+                docs = _invoices(args.docs)
+                e2e.append(bench_in_process(docs))
+            for workers in (1, 2) if args.end_to_end else ():
                 e2e.append(bench_end_to_end(url, key, env, work, docs, workers))
                 print(f"  {e2e[-1].what}: {e2e[-1].per_s:.0f} docs/min", flush=True)
     finally:
@@ -577,7 +585,9 @@ def main(argv: list[str] | None = None) -> None:
     print(
         "\nCPU ms per submission (16 clients): " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
     )
-    if args.write:
+    if args.write and not args.end_to_end:
+        print("\nnot written (--no-end-to-end): the section needs both tables")
+    elif args.write:
         _write_section(_markdown(sub, e2e, cpu, args, db_label, elapsed))
         print(f"\nwritten to {DOC.relative_to(ROOT)}")
 

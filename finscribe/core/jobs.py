@@ -165,56 +165,74 @@ class JobService:
             raise EmptyFileError("the uploaded file is empty")
         sha256 = stream.digest.hexdigest()
 
+        now = utcnow()
+        values: dict[str, Any] = {
+            "id": job_id,
+            "tenant_id": tenant_id,
+            "status": "queued",
+            "stage": None,
+            "progress": 0,
+            "attempts": 0,
+            "source_filename": _clip(filename, 255),
+            "content_type": _clip(content_type, 127),
+            "size_bytes": stream.size,
+            "sha256": sha256,
+            "storage_key": key,
+            "idempotency_key": idempotency_key,
+            "callback_url": callback_url,
+            "hints": dict(hints or {}),
+            "error_code": None,
+            "error_message": None,
+            "created_at": now,
+            "updated_at": now,
+            "started_at": None,
+            "finished_at": None,
+        }
         try:
-            async with self.db.session() as session:
-                same = await repo.find_job_by_sha256(session, tenant_id, sha256, _DEDUP_STATUSES)
-                if same is not None:
-                    record = await self._record(session, same)
-                else:
-                    now = utcnow()
-                    values: dict[str, Any] = {
-                        "id": job_id,
-                        "tenant_id": tenant_id,
-                        "status": "queued",
-                        "stage": None,
-                        "progress": 0,
-                        "attempts": 0,
-                        "source_filename": _clip(filename, 255),
-                        "content_type": _clip(content_type, 127),
-                        "size_bytes": stream.size,
-                        "sha256": sha256,
-                        "storage_key": key,
-                        "idempotency_key": idempotency_key,
-                        "callback_url": callback_url,
-                        "hints": dict(hints or {}),
-                        "error_code": None,
-                        "error_message": None,
-                        "created_at": now,
-                        "updated_at": now,
-                        "started_at": None,
-                        "finished_at": None,
-                    }
-                    await repo.insert_job(session, values)
-                    record = JobRecord(**values)
-        except exc.IntegrityError:
-            # Lost a race on (tenant, idempotency key) or the job id: return the winner.
-            await self.storage.delete(key)
-            existing = await self._find_existing(tenant_id, idempotency_key, job_id)
-            if existing is None:
-                raise
-            return await self._deduplicated(*existing)
+            found = await self._insert_unless_same_content(values)
         except BaseException:
             await self.storage.delete(key)
             raise
-
-        if record.id != job_id:  # same content as an earlier job
+        if found is None or found[0] != job_id:
+            # Same content as an earlier job, or lost a race on (tenant, idempotency key) or
+            # the job id: the upload just stored is not needed; return the existing job.
             await self.storage.delete(key)
-            return await self._deduplicated(record, "sha256")
+            if found is not None:
+                return await self._deduplicated(await self.get_any(found[0]), "sha256")
+            existing = await self._find_existing(tenant_id, idempotency_key, job_id)
+            if existing is None:
+                raise JobStateError("the job conflicts with one that is gone meanwhile")
+            return await self._deduplicated(*existing)
+        record = JobRecord(**values)
 
         JOBS_SUBMITTED.labels(channel).inc()
         if enqueue and self.queue is not None:
             await self.queue.enqueue(record.id)
         return Submission(job=record, created=True)
+
+    async def _insert_unless_same_content(
+        self, values: dict[str, Any]
+    ) -> tuple[uuid.UUID, bool] | None:
+        """Insert the job row unless the tenant has the same content in a blocking state:
+        (new id, True), (existing id, False), or None on an id / idempotency key conflict.
+        PostgreSQL: one statement, one round trip; SQLite: a lookup and an insert."""
+        if self.db.dialect == "postgresql":
+
+            async def statement(conn: Any) -> tuple[uuid.UUID, bool] | None:
+                return await repo.insert_job_unless_same_content_pg(conn, values, _DEDUP_STATUSES)
+
+            return await self.db.run_once(statement)
+        try:
+            async with self.db.session() as session:
+                same = await repo.find_job_by_sha256(
+                    session, values["tenant_id"], values["sha256"], _DEDUP_STATUSES
+                )
+                if same is not None:
+                    return same.id, False
+                await repo.insert_job(session, values)
+                return values["id"], True
+        except exc.IntegrityError:
+            return None
 
     async def _find_existing(
         self, tenant_id: uuid.UUID, idempotency_key: str | None, job_id: uuid.UUID | None

@@ -1,12 +1,19 @@
-"""The async engine and session factory, with connection faults turned into typed errors."""
+"""The async engine and session factory, with connection faults turned into typed errors.
+
+Pooled connections are not pinged on checkout (a round trip per request): a connection found
+dead while in use makes SQLAlchemy invalidate the whole pool (every connection older than the
+failure is replaced on its next checkout), and the idempotent single statements
+(`check`, `run_once`) are retried once on a fresh connection.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -28,12 +35,22 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
 )
+#: The same, raised by asyncpg itself (a driver connection used directly, see `run_once`).
+DRIVER_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    OSError,
+    TimeoutError,
+)
+
+T = TypeVar("T")
 
 
 def make_engine(settings: DatabaseSettings) -> AsyncEngine:
     """An engine for the configured URL (SQLite: creates the file's folder, enables FKs)."""
     url = make_url(settings.url)
-    kwargs: dict[str, Any] = {"echo": settings.echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": settings.echo}
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -92,13 +109,45 @@ class Database:
         except CONNECTION_ERRORS as err:
             raise DatabaseUnavailableError(f"database unavailable: {type(err).__name__}") from err
 
+    async def run_once(self, statement: Callable[[Any], Awaitable[T]]) -> T:
+        """Run `statement(conn)` on a pooled PostgreSQL driver (asyncpg) connection, outside
+        any transaction (a single statement commits on its own): the hot path's one round
+        trip, without the ORM. A connection found dead invalidates the pool and the statement
+        runs once more on a fresh connection, so it must be safe to repeat.
+
+        Raises DatabaseUnavailableError when the database cannot be reached.
+        """
+        for attempt in (1, 2):
+            try:
+                async with self.engine.connect() as conn:
+                    pooled = await conn.get_raw_connection()
+                    try:
+                        return await statement(pooled.driver_connection)
+                    except DRIVER_CONNECTION_ERRORS as err:
+                        # What SQLAlchemy does on a disconnect it sees itself: every pooled
+                        # connection older than now is replaced on its next checkout.
+                        self.engine.sync_engine.pool._invalidate(pooled, err)
+                        raise
+            except (*CONNECTION_ERRORS, *DRIVER_CONNECTION_ERRORS) as err:
+                if attempt == 2:
+                    raise DatabaseUnavailableError(
+                        f"database unavailable: {type(err).__name__}"
+                    ) from err
+        raise AssertionError("unreachable")
+
     async def check(self) -> None:
-        """Readiness: one round trip, DatabaseUnavailableError if it fails."""
-        try:
-            async with self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except CONNECTION_ERRORS as err:
-            raise DatabaseUnavailableError(f"database unavailable: {type(err).__name__}") from err
+        """Readiness: one round trip (once more on a fresh connection if a pooled one was
+        dead), DatabaseUnavailableError if it fails."""
+        for attempt in (1, 2):
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                return
+            except CONNECTION_ERRORS as err:
+                if attempt == 2:
+                    raise DatabaseUnavailableError(
+                        f"database unavailable: {type(err).__name__}"
+                    ) from err
 
     async def close(self) -> None:
         await self.engine.dispose()

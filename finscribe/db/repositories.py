@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -95,6 +96,61 @@ async def add_job(session: AsyncSession, **values: Any) -> Job:
 async def insert_job(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert a job row without loading it back (the submit hot path)."""
     await session.execute(insert(Job).values(**values))
+
+
+#: One round trip for a new submission on PostgreSQL: the oldest job of the tenant with the
+#: same content in a blocking state ($12), else the new row (nothing on a conflict with the
+#: job id or the tenant's idempotency key). Answers (id, created) rows: none on a conflict.
+_INSERT_JOB_UNLESS_SAME_CONTENT = """
+WITH same AS (
+    SELECT id FROM jobs
+    WHERE tenant_id = $2::uuid AND sha256 = $7::varchar AND status = ANY($12::varchar[])
+    ORDER BY created_at, id
+    LIMIT 1
+), inserted AS (
+    INSERT INTO jobs (
+        id, tenant_id, status, stage, progress, attempts, source_filename, content_type,
+        size_bytes, sha256, storage_key, idempotency_key, callback_url, hints, error_code,
+        error_message, created_at, updated_at, started_at, finished_at
+    )
+    SELECT $1::uuid, $2::uuid, 'queued', NULL, 0, 0, $3::varchar, $4::varchar,
+        $5::bigint, $7::varchar, $6::varchar, $8::varchar, $9::text, $10::jsonb, NULL,
+        NULL, $11::timestamptz, $11::timestamptz, NULL, NULL
+    WHERE NOT EXISTS (SELECT 1 FROM same)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+)
+SELECT id, true AS created FROM inserted
+UNION ALL
+SELECT id, false AS created FROM same
+"""
+
+
+async def insert_job_unless_same_content_pg(
+    conn: Any, values: dict[str, Any], statuses: Sequence[str]
+) -> tuple[uuid.UUID, bool] | None:
+    """PostgreSQL, on an asyncpg connection outside a transaction (the submit hot path): insert
+    the new queued job `values` unless the tenant has a job with the same sha256 in one of
+    `statuses`. (new id, True) when inserted, (existing id, False) for the same content, None
+    when the job id or the tenant's idempotency key is already taken. Safe to repeat."""
+    row = await conn.fetchrow(
+        _INSERT_JOB_UNLESS_SAME_CONTENT,
+        values["id"],
+        values["tenant_id"],
+        values["source_filename"],
+        values["content_type"],
+        values["size_bytes"],
+        values["storage_key"],
+        values["sha256"],
+        values["idempotency_key"],
+        values["callback_url"],
+        json.dumps(values["hints"], separators=(",", ":")),
+        values["created_at"],
+        list(statuses),
+    )
+    if row is None:
+        return None
+    return uuid.UUID(str(row["id"])), bool(row["created"])
 
 
 async def get_job(
