@@ -42,3 +42,16 @@ def test_any_text_gives_a_schema_valid_document(doc: DocumentText) -> None:
     out = build_document(doc)
     assert schema_errors(out) == []
     assert isinstance(out["needs_review"], bool)
+
+
+def test_ocr_label_words_repaired_loosely_only_where_a_key_is_printed() -> None:
+    from finscribe.core.extraction.lexicon import match_labels, repair_token
+
+    # two misread letters in a long word: repaired for OCR text only
+    assert repair_token("rechmngsnr", True) == "rechnungsnr"
+    assert repair_token("rechmngsnr") == "rechmngsnr"
+    assert [m.field for m in match_labels(["imvoice", "no"], ocr=True)] == ["invoice_number"]
+    assert match_labels(["imvoice", "no"]) == []
+    # a plain word inside a name or an address line is not taken for a label
+    assert match_labels(["riverside", "office", "supplies", "inc"], ocr=True) == []
+    assert match_labels(["suite", "12"], ocr=True) == []

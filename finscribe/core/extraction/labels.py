@@ -80,11 +80,11 @@ def segment_tokens(seg: Segment) -> list[str]:
     return [normalise_token(w.text) for w in seg.words]
 
 
-def _find_hits(seg: Segment) -> list[LabelHit]:
+def _find_hits(seg: Segment, ocr: bool = False) -> list[LabelHit]:
     tokens = segment_tokens(seg)
     # match on non-empty tokens, keeping the original word positions
     idx = [i for i, t in enumerate(tokens) if t]
-    matches = match_labels([tokens[i] for i in idx])
+    matches = match_labels([tokens[i] for i in idx], ocr=ocr)
     out = []
     for m in matches:
         start, end = idx[m.start], idx[m.end - 1] + 1
@@ -200,7 +200,7 @@ def map_labels(layout: Layout) -> LabelMap:
     lm = LabelMap()
     for page in layout.pages:
         for seg in page.segments:
-            hits = _find_hits(seg)
+            hits = _find_hits(seg, ocr=page.source == "ocr")
             if hits:
                 lm.hits.extend(hits)
                 lm.by_segment[(seg.page, seg.index)] = hits

@@ -1129,12 +1129,36 @@ _CONFUSIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=4096)
-def repair_token(token: str) -> str:
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+def _loose_limit(token: str) -> int:
+    """Edits allowed when repairing a word read by OCR: more for longer words."""
+    n = len(token)
+    return 0 if n < 5 else 1 if n < 8 else 2 if n < 12 else 3
+
+
+@lru_cache(maxsize=8192)
+def repair_token(token: str, loose: bool = False) -> str:
     """A label word misread by OCR (``invo1ce``, ``factur6``) mapped back to the lexicon.
 
     Only words of six or more characters holding a digit or symbol are repaired, and only to
-    a unique lexicon word one edit away; anything else is returned unchanged.
+    a unique lexicon word one edit away; anything else is returned unchanged. ``loose`` (words
+    read by OCR) also repairs plain words, with more edits the longer the word
+    (``rechmngsnr`` -> ``rechnungsnr``, ``imvoice`` -> ``invoice``), to the unique nearest
+    lexicon word.
     """
     if token in _VOCAB or len(token) < 5 or not any(ch.isalpha() for ch in token):
         return token
@@ -1148,6 +1172,20 @@ def repair_token(token: str) -> str:
     hits = variants & _VOCAB
     if len(hits) == 1:
         return hits.pop()  # "lmporte" -> "importe", "tactura" -> "factura"
+    if loose:
+        limit = _loose_limit(token)
+        best: dict[int, set[str]] = {}
+        for n in range(len(token) - limit, len(token) + limit + 1):
+            for w in _VOCAB_BY_LEN.get(n, ()):
+                if len(w) < 5:
+                    continue
+                d = _distance(token, w, limit)
+                if d <= limit:
+                    best.setdefault(d, set()).add(w)
+        if best:
+            nearest = best[min(best)]
+            return nearest.pop() if len(nearest) == 1 else token
+        return token
     if token.isalpha():
         return token  # a real word ("supplies") is no misread "supplier": only fix digit slips
     found = {
@@ -1159,12 +1197,22 @@ def repair_token(token: str) -> str:
     return found.pop() if len(found) == 1 else token
 
 
-def match_labels(tokens: Sequence[str]) -> list[LabelMatch]:
+#: Plain words are loosely repaired only among the first words of a segment.
+_LOOSE_LEAD = 1
+
+
+def match_labels(tokens: Sequence[str], ocr: bool = False) -> list[LabelMatch]:
     """Every label found in normalised tokens, longest first at each start; non-overlapping.
 
-    Tokens one OCR slip away from a label word are read as that word (:func:`repair_token`).
+    Tokens one OCR slip away from a label word are read as that word (:func:`repair_token`);
+    ``ocr`` (tokens read by OCR) repairs more loosely: words with a digit or symbol anywhere,
+    plain words of six letters or more only as the first word of a segment, where a key is
+    printed (a plain word inside a name, ``Office Supplies``, is no misread ``supplier``).
     """
-    tokens = [repair_token(t) for t in tokens]
+    tokens = [
+        repair_token(t, ocr and ((i < _LOOSE_LEAD and len(t) >= 6) or not t.isalpha()))
+        for i, t in enumerate(tokens)
+    ]
     out: list[LabelMatch] = []
     i = 0
     n = len(tokens)
