@@ -55,3 +55,49 @@ def test_ocr_label_words_repaired_loosely_only_where_a_key_is_printed() -> None:
     # a plain word inside a name or an address line is not taken for a label
     assert match_labels(["riverside", "office", "supplies", "inc"], ocr=True) == []
     assert match_labels(["suite", "12"], ocr=True) == []
+
+
+def test_receipt_lines_with_ocr_specks_and_a_legend_without_percent_signs() -> None:
+    from finscribe.core.extraction.items import receipt_items
+    from finscribe.core.extraction.labels import map_labels
+    from finscribe.core.layout import analyze_layout
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("COSTA TABACCHERIA", 40, 40), ("SCONTRINO", 40, 120),
+            ("14/12/2024 07:15", 40, 160),
+            ("QUADERNO A5", 40, 220), ("7,78 A.", 480, 220),
+            ("PANE CASERECCIO", 40, 260), ("6,36. B", 480, 260),
+            ("TOTALE", 40, 320), ("14,14", 480, 320),
+            ("A", 40, 380), ("22", 100, 380), ("6,38", 250, 380), ("1,40", 350, 380),
+            ("B", 40, 410), ("10", 100, 410), ("5,78", 250, 410), ("0,58", 350, 410),
+        ],
+        width=630,
+        height=900,
+    )  # fmt: skip
+    layout = analyze_layout(document(p))
+    items = receipt_items(layout, map_labels(layout), True)
+    got = [(i["description"], i["amount"], i.get("tax_rate")) for i in items]
+    assert got == [("QUADERNO A5", "7.78", "22"), ("PANE CASERECCIO", "6.36", "10")]
+
+
+def test_misread_table_header_words_on_an_ocr_page_only() -> None:
+    from finscribe.core.layout import analyze_layout, find_tables
+    from tests.core.layout_helpers import document, page
+
+    items = [
+        ("Deacription", 100, 600), ("Qty", 900, 600), ("Price", 1050, 600),
+        ("Amouut", 1350, 600),
+        ("Item one", 100, 650), ("1", 900, 650), ("10.00", 1050, 650), ("10.00", 1350, 650),
+    ]  # fmt: skip
+    scanned = page(items)
+    scanned.source = "ocr"
+    tables = find_tables(analyze_layout(document(scanned)))
+    assert [c.role for c in tables[0].columns] == [
+        "description",
+        "quantity",
+        "unit_price",
+        "amount",
+    ]
+    assert find_tables(analyze_layout(document(page(items)))) == []

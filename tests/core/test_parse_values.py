@@ -74,6 +74,19 @@ def test_not_amounts(text: str) -> None:
     assert parse_amount(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("25,840..21", "25840.21"),  # a doubled decimal mark
+        ("1,68.", "1.68"),  # a speck after the cents
+        ("E491.90", "491.90"),  # a pound / euro sign read as a letter
+        ("£31,003.25", "31003.25"),
+    ],
+)
+def test_amounts_as_ocr_misreads_them(text: str, expected: str) -> None:
+    assert parse_amount(text) == Decimal(expected)
+
+
 def test_lone_separator_with_three_digits_follows_the_locale() -> None:
     assert parse_amount("1.234") == Decimal(1234)
     assert parse_amount("1.234", decimal_comma=False) == Decimal("1.234")

@@ -69,7 +69,11 @@ _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
 _OCR_NUMBER = re.compile(r"^[0-9OoIl|][0-9OoIl|.,'’\u00a0\u202f\u2009 ]*$")
 
 
+_SEP_RUN = re.compile(r"(?<=\d)[.,]{2}(?=\d)")
+
+
 def _normalise_number(s: str, decimal_comma: bool | None) -> Decimal | None:
+    s = _SEP_RUN.sub(lambda m: m.group()[-1], s)  # "25,840..21": a doubled mark as OCR reads it
     if s and not _NUM_RE.match(s) and _OCR_NUMBER.match(s) and sum(c.isdigit() for c in s) >= 2:
         s = s.translate(_OCR_DIGITS)  # OCR slips: "1O5,5O" is 105,50
     if not s or not _NUM_RE.match(s):
@@ -138,9 +142,13 @@ def parse_money(text: str, decimal_comma: bool | None = None) -> Money | None:
         negative, s = True, s[:-1].strip()
     if s.startswith("+"):
         s = s[1:].strip()
+    if len(s) > 3 and s[-1] in ".,:;" and s[-2].isdigit() and s[-4] in ".,":
+        s = s[:-1]  # "1,68." as OCR reads a speck after the cents
     if currency is None:
         s2, currency = _strip_currency(s)
         s = s2
+    if len(s) > 1 and s[0] == "E" and s[1].isdigit():
+        s = s[1:]  # "E491.90": a currency sign (£ / €) read as a letter
     if s and s[0] in _MINUS:
         negative, s = True, s[1:].strip()
     value = _normalise_number(s, decimal_comma)

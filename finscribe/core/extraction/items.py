@@ -134,8 +134,11 @@ def line_items(tables: list[Table], decimal_comma: bool | None) -> list[dict[str
     return items
 
 
-_CODE_AMOUNT = re.compile(r"^(.*?\d)\s+([A-F]|\*)$")
+# "9,78 B", and as OCR reads it: "11,72. A", "7,78 A."
+_CODE_AMOUNT = re.compile(r"^(.*?\d)[.,:;]?\s+([A-F]|\*)[.,:;]?$")
 _LEGEND_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,3})?)\s?%$")
+# a rate whose "%" was not read: a small number followed by the amounts of its legend row
+_BARE_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)$")
 _STOP_FIELDS = frozenset({"subtotal", "total", "total_tax", "amount_due", "paid", "payment"})
 
 
@@ -151,6 +154,15 @@ def _legend(layout: Layout) -> dict[str, Decimal]:
                     if m:
                         codes.setdefault(words[0][0], Decimal(m.group(1).replace(",", ".")))
                         break
+                else:
+                    bare = _BARE_RATE.match(words[1].strip("=()"))
+                    amounts = [w for w in words[2:] if re.fullmatch(r"\d[\d.,]*[.,]\d{2}", w)]
+                    if (
+                        bare
+                        and len(amounts) >= 2
+                        and 0 < Decimal(bare.group(1).replace(",", ".")) < 30
+                    ):
+                        codes.setdefault(words[0][0], Decimal(bare.group(1).replace(",", ".")))
     return codes
 
 

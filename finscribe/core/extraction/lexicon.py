@@ -1079,7 +1079,7 @@ def normalise_token(text: str) -> str:
     t = fold(text.replace("º", "").replace("°", "").replace("ª", "")).strip()
     while t and t[-1] in ":#.;*":
         t = t[:-1]
-    while t and t[0] in "(*":
+    while t and t[0] in "(*.·":
         t = t[1:]
     return t
 
@@ -1150,6 +1150,24 @@ def _loose_limit(token: str) -> int:
     return 0 if n < 5 else 1 if n < 8 else 2 if n < 12 else 3
 
 
+def nearest_word(token: str, vocab_by_len: dict[int, tuple[str, ...]]) -> str:
+    """The unique nearest word of five letters or more within :func:`_loose_limit` edits of
+    ``token``, else ``token``."""
+    limit = _loose_limit(token)
+    best: dict[int, set[str]] = {}
+    for n in range(len(token) - limit, len(token) + limit + 1):
+        for w in vocab_by_len.get(n, ()):
+            if len(w) < 5:
+                continue
+            d = _distance(token, w, limit)
+            if d <= limit:
+                best.setdefault(d, set()).add(w)
+    if best:
+        nearest = best[min(best)]
+        return nearest.pop() if len(nearest) == 1 else token
+    return token
+
+
 @lru_cache(maxsize=8192)
 def repair_token(token: str, loose: bool = False) -> str:
     """A label word misread by OCR (``invo1ce``, ``factur6``) mapped back to the lexicon.
@@ -1173,19 +1191,7 @@ def repair_token(token: str, loose: bool = False) -> str:
     if len(hits) == 1:
         return hits.pop()  # "lmporte" -> "importe", "tactura" -> "factura"
     if loose:
-        limit = _loose_limit(token)
-        best: dict[int, set[str]] = {}
-        for n in range(len(token) - limit, len(token) + limit + 1):
-            for w in _VOCAB_BY_LEN.get(n, ()):
-                if len(w) < 5:
-                    continue
-                d = _distance(token, w, limit)
-                if d <= limit:
-                    best.setdefault(d, set()).add(w)
-        if best:
-            nearest = best[min(best)]
-            return nearest.pop() if len(nearest) == 1 else token
-        return token
+        return nearest_word(token, _VOCAB_BY_LEN)
     if token.isalpha():
         return token  # a real word ("supplies") is no misread "supplier": only fix digit slips
     found = {

@@ -221,9 +221,20 @@ def deskew_words(words: list[Word], skew: float, width: float, height: float) ->
     return out
 
 
+#: Characters OCR reads for a printed one that no invoice prints (``~`` for a hyphen/minus).
+_OCR_CHARS = str.maketrans({"~": "-"})
+
+
+def _ocr_word(word: Word) -> Word:
+    text = word.text.translate(_OCR_CHARS)
+    return word if text == word.text else Word(text, word.bbox, word.confidence)
+
+
 def page_layout(page: PageText) -> PageLayout:
     """Rows and segments of one page in reading order (top to bottom, left to right)."""
     words = [w for w in page.words if w.text.strip()]
+    if page.source == "ocr":
+        words = [_ocr_word(w) for w in words]
     skew = estimate_skew(page)
     words = deskew_words(words, skew, float(page.width), float(page.height))
     rows: list[Row] = []

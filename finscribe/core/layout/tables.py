@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from finscribe.core.extraction.lexicon import COLUMN_WORDS, FIELD_LABELS, normalise_token
+from finscribe.core.extraction.lexicon import (
+    COLUMN_WORDS,
+    FIELD_LABELS,
+    nearest_word,
+    normalise_token,
+)
 from finscribe.core.layout.analysis import Layout, PageLayout, Row, Segment
 from finscribe.core.model import Word
 
@@ -14,6 +20,24 @@ for _role, _words in COLUMN_WORDS.items():
     for _w in _words:
         _key = tuple(t for t in (normalise_token(x) for x in _w.split()) if t)
         _COLUMN_KEYS.setdefault(_key, _role)
+
+_COLUMN_VOCAB: dict[int, tuple[str, ...]] = {}
+for _t in sorted({t for key in _COLUMN_KEYS for t in key}):
+    _COLUMN_VOCAB[len(_t)] = (*_COLUMN_VOCAB.get(len(_t), ()), _t)
+
+
+@lru_cache(maxsize=4096)
+def _ocr_token(token: str) -> str:
+    """A header word read by OCR (``deacription``) mapped to the nearest column word."""
+    if len(token) < 6 or token in _COLUMN_VOCAB.get(len(token), ()):
+        return token
+    return nearest_word(token, _COLUMN_VOCAB)
+
+
+def _tokens(words: list[str], ocr: bool) -> list[str]:
+    tokens = [normalise_token(x) for x in words]
+    return [_ocr_token(t) for t in tokens] if ocr else tokens
+
 
 _STOP_FIELDS = ("subtotal", "total", "total_tax", "amount_due")
 _STOP_LABELS: frozenset[tuple[str, ...]] = frozenset(
@@ -59,9 +83,10 @@ class Table:
         return [s for r in self.rows for s in r.segments]
 
 
-def column_role(text: str) -> str | None:
-    """The column role a header cell names (``Qty`` -> quantity), None if none."""
-    key = tuple(t for t in (normalise_token(x) for x in text.split()) if t)
+def column_role(text: str, ocr: bool = False) -> str | None:
+    """The column role a header cell names (``Qty`` -> quantity), None if none; ``ocr``:
+    words read by OCR, misread header words repaired to the nearest column word."""
+    key = tuple(t for t in _tokens(text.split(), ocr) if t)
     if key in _COLUMN_KEYS:
         return _COLUMN_KEYS[key]
     if key and key[-1] in ("%",) and key[:-1] in _COLUMN_KEYS:
@@ -85,9 +110,9 @@ def is_totals_row(row: Row) -> bool:
     return any(tuple(tokens[:n]) in _STOP_LABELS for n in range(1, min(len(tokens), 5) + 1))
 
 
-def _split_header(seg: Segment) -> list[Column]:
+def _split_header(seg: Segment, ocr: bool = False) -> list[Column]:
     """Header cells printed close together (``Qty Unit Price``): one column per role phrase."""
-    tokens = [normalise_token(w.text) for w in seg.words]
+    tokens = _tokens([w.text for w in seg.words], ocr)
     out: list[Column] = []
     i = 0
     while i < len(tokens):
@@ -103,11 +128,11 @@ def _split_header(seg: Segment) -> list[Column]:
     return out
 
 
-def _header_columns(row: Row) -> list[Column] | None:
+def _header_columns(row: Row, ocr: bool = False) -> list[Column] | None:
     columns: list[Column] = []
     for s in row.segments:
-        role = column_role(s.text)
-        parts = _split_header(s) if len(s.words) > 1 else []
+        role = column_role(s.text, ocr)
+        parts = _split_header(s, ocr) if len(s.words) > 1 else []
         if len(parts) > 1 and (role is None or len({p.role for p in parts}) > 1):
             columns.extend(parts)
         else:
@@ -161,7 +186,7 @@ def _fits(row: Row, columns: list[Column], page_width: float) -> bool:
 def _collect_rows(table: Table, page: PageLayout, start: int, max_gap_factor: float = 4.0) -> None:
     prev_bottom = table.header[0].bbox.y1 if start > 0 else None
     for row in page.rows[start:]:
-        if is_totals_row(row) or _header_columns(row) is not None:
+        if is_totals_row(row) or _header_columns(row, page.source == "ocr") is not None:
             table.ended = True
             return
         if not _fits(row, table.columns, page.width):
@@ -237,8 +262,9 @@ def find_tables(layout: Layout) -> list[Table]:
     open_table: Table | None = None
     for page in layout.pages:
         header_at = None
+        ocr = page.source == "ocr"
         for i, row in enumerate(page.rows):
-            cols = _header_columns(row)
+            cols = _header_columns(row, ocr)
             if cols is not None:
                 header_at = i
                 break
@@ -275,7 +301,7 @@ def find_tables(layout: Layout) -> list[Table]:
             continue
         if header_at is None:
             continue
-        cols = _header_columns(page.rows[header_at])
+        cols = _header_columns(page.rows[header_at], ocr)
         assert cols is not None
         table = Table(columns=cols, header=list(page.rows[header_at].segments))
         body = header_at + 1
