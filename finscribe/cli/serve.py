@@ -29,7 +29,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
+    from finscribe.api import server
 
     settings = load_settings()
     logs.configure_logging(settings.log.level, settings.log.json_format)
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Several processes: metrics are aggregated across them from files in this folder.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="finscribe-metrics-")
-    uvicorn.run(
+    server.run(
         "finscribe.api.app:asgi_app",
         factory=True,
         host=host,
