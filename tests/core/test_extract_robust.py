@@ -101,3 +101,35 @@ def test_misread_table_header_words_on_an_ocr_page_only() -> None:
         "amount",
     ]
     assert find_tables(analyze_layout(document(page(items)))) == []
+
+
+def test_credit_note_amounts_read_without_their_minus_are_negative() -> None:
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("Description", 100, 600), ("Qty", 900, 600), ("Price", 1050, 600),
+            ("Amount", 1350, 600),
+            ("Item one", 100, 650), ("2", 900, 650), ("-10.00", 1050, 650), ("20.00", 1350, 650),
+            ("Item two", 100, 700), ("1", 900, 700), ("5.00", 1050, 700), ("-5.00", 1350, 700),
+            ("Subtotal", 1000, 800), ("25.00", 1350, 800),
+            ("VAT 20%", 1000, 840), ("-5.00", 1350, 840),
+            ("Total", 1000, 880), ("-30.00", 1350, 880),
+        ]
+    )  # fmt: skip
+    doc = build_document(document(p), {"document_type": "credit_note"})
+    fields = {k: v["value"] for k, v in doc["fields"].items()}
+    assert (fields["subtotal"], fields["total_tax"], fields["total"]) == (
+        "-25.00",
+        "-5.00",
+        "-30.00",
+    )
+    assert [(i["unit_price"], i["amount"]) for i in doc["line_items"]] == [
+        ("-10.00", "-20.00"),
+        ("-5.00", "-5.00"),
+    ]
+    codes = {i["code"] for i in doc["validation"]["issues"]}
+    assert not codes & {"TOTAL_MISMATCH", "LINE_AMOUNT_MISMATCH", "LINES_SUBTOTAL_MISMATCH"}
+    # an invoice keeps its signs as printed
+    invoice = build_document(document(p), {"document_type": "invoice"})
+    assert invoice["fields"]["subtotal"]["value"] == "25.00"

@@ -276,6 +276,28 @@ def _merge_tax_rows(
     chosen["total_tax"] = merged
 
 
+def _credit_signs(cands: dict[str, list[Candidate]], items: list[dict[str, Any]]) -> None:
+    """A credit note printing its amounts negative (its most probable total, or most of its
+    amounts, read with a minus): those read without their minus (OCR loses a short dash
+    easily) are negative too."""
+    totals = [c for c in cands.get("total", []) if c.amount]
+    amounts = [c.amount for c in totals]
+    amounts += [Decimal(i[k]) for i in items for k in ("unit_price", "amount") if k in i]
+    negative = sum(1 for a in amounts if a is not None and a < 0)
+    top = max(totals, key=lambda c: c.score, default=None)
+    top_negative = top is not None and top.amount is not None and top.amount < 0
+    if not top_negative and (negative < 2 or negative <= len(amounts) - negative):
+        return
+    for fname in MONEY_FIELDS:
+        for c in cands.get(fname, []):
+            if c.amount is not None and c.amount > 0:
+                c.amount = -c.amount
+    for item in items:
+        for k in ("unit_price", "amount"):
+            if k in item and not item[k].startswith("-") and Decimal(item[k]) != 0:
+                item[k] = "-" + item[k]
+
+
 def _page_box(entry: dict[str, Any], layout: Layout) -> dict[str, Any]:
     """``entry`` with its bbox in the page's own pixels (layouts of skewed scans are upright)."""
     page_no = entry.get("page")
@@ -324,6 +346,8 @@ def extract_fields(
     items = line_items(tables, decimal_comma)
     if not items and document_type == "receipt":
         items = receipt_items(layout, lm, decimal_comma)
+    if document_type == "credit_note":
+        _credit_signs(cands, items)
     lines_sum: Decimal | None = None
     if items and all("amount" in i for i in items):
         lines_sum = sum((Decimal(i["amount"]) for i in items), Decimal(0))
