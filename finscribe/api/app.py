@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,8 +33,19 @@ __all__ = ["create_app"]
 MAX_JSON_BODY_BYTES = 1024 * 1024
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> Litestar:
-    """Build the app. ``services`` may be given (tests); else built from ``settings``."""
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    *,
+    freeze_gc: bool = False,
+) -> Litestar:
+    """Build the app. ``services`` may be given (tests); else built from ``settings``.
+
+    ``freeze_gc`` (a serving process): once started, everything alive (modules, the app,
+    pools) moves to the collector's permanent generation, so a full collection later scans
+    only what requests left behind: without it, a full collection of the ~150 000 objects
+    of a started process paused a worker for 100-300 ms under load (the p99 of a benchmark).
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -45,6 +57,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             tenant = await svc.tenants.ensure_tenant(settings.auth.default_tenant)
             svc.default_tenant_id = tenant.id
             log.warning("authentication is OFF", tenant=settings.auth.default_tenant)
+        if freeze_gc:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -88,4 +103,4 @@ def asgi_app() -> Litestar:
     """The uvicorn factory (``finscribe serve``): logging configured in each process."""
     settings = get_settings()
     logs.configure_logging(settings.log.level, settings.log.json_format)
-    return create_app(settings)
+    return create_app(settings, freeze_gc=True)

@@ -1,11 +1,14 @@
 """`finscribe serve --workers 2`: one SO_REUSEPORT listener per worker process, so a burst of
-keep-alive connections is spread over the processes; a killed worker is replaced."""
+keep-alive connections is spread over the processes; a killed worker is replaced. A serving
+process freezes what it holds once started (no long full collections later)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -132,3 +135,39 @@ def test_two_workers_each_listen_and_share_connections(redis_url: str, tmp_path:
             conn.close()
     finally:
         api.stop()
+
+
+_FREEZE_PROBE = """
+import asyncio, gc, sys
+from finscribe.api.app import create_app
+from finscribe.settings import load_settings
+
+async def main(freeze):
+    app = create_app(load_settings(), freeze_gc=freeze)
+    async with app.lifespan():
+        print(gc.get_freeze_count())
+
+asyncio.run(main(sys.argv[1] == "freeze"))
+"""
+
+
+@pytest.mark.parametrize("mode", ["freeze", "plain"])
+def test_serving_process_freezes_the_collector(redis_url: str, tmp_path: Path, mode: str) -> None:
+    env = service_env(
+        db_url=f"sqlite:///{tmp_path / 'api.db'}",
+        redis_url=redis_url,
+        storage_dir=tmp_path / "storage",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _FREEZE_PROBE, mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    frozen = int(out.stdout.split()[-1])
+    if mode == "freeze":
+        assert frozen > 10_000, out.stdout  # the modules, the app and its services
+    else:
+        assert frozen == 0, out.stdout
