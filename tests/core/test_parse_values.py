@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from finscribe.core.extraction.amounts import format_decimal, parse_amount, parse_money
 from finscribe.core.extraction.dates import parse_date
-from finscribe.core.validation.ids import is_valid_iban, is_valid_tax_id
+from finscribe.core.validation.ids import is_valid_iban, is_valid_tax_id, repair_iban
 
 cents = st.integers(min_value=-(10**9), max_value=10**9)
 
@@ -163,6 +163,22 @@ def test_iban_mod97(account: int, flip: int) -> None:
     pos = 4 + flip % (len(iban) - 4)
     broken = iban[:pos] + str((int(iban[pos]) + 1) % 10) + iban[pos + 1 :]
     assert not is_valid_iban(broken)
+
+
+_LOOKALIKE = {"0": "O", "1": "I", "5": "S", "8": "B", "6": "G", "2": "Z"}
+
+
+@given(account=st.integers(min_value=0, max_value=10**14 - 1), at=st.integers(0, 13))
+def test_iban_misread_by_ocr_is_repaired_by_its_format_and_checksum(account: int, at: int) -> None:
+    iban = _iban("GB", f"BARC{account:014d}")
+    digit = iban[8 + at]
+    misread = iban[: 8 + at] + _LOOKALIKE.get(digit, digit) + iban[9 + at :]
+    assert repair_iban(misread) == iban
+    # the bank code's letters read as digits, groups split by specks
+    assert repair_iban("G" + "8" + iban[2:4] + " " + iban[4:8] + "." + iban[8:]) == iban
+    # a wrong digit is no misreading: nothing comes back
+    wrong = iban[: 8 + at] + str((int(digit) + 1) % 10) + iban[9 + at :]
+    assert repair_iban(wrong) is None
 
 
 @given(body=st.integers(min_value=10**7, max_value=10**8 - 1))

@@ -15,7 +15,13 @@ from finscribe.core.extraction.labels import LabelMap, Pointer
 from finscribe.core.extraction.lexicon import normalise_token
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
-from finscribe.core.validation.ids import IBAN_RE, compact_id, is_valid_iban, is_valid_tax_id
+from finscribe.core.validation.ids import (
+    IBAN_RE,
+    compact_id,
+    is_valid_iban,
+    is_valid_tax_id,
+    repair_iban,
+)
 
 MONEY_FIELDS = ("subtotal", "total_tax", "total", "amount_due")
 DATE_FIELDS = ("invoice_date", "due_date")
@@ -57,6 +63,9 @@ FEATURES: tuple[str, ...] = (
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/_.#]*[A-Za-z0-9]$|^[0-9]$")
 _ALNUM = re.compile(r"^[A-Za-z0-9]+$")
 _ALNUM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-/]*$")
+# IBAN groups as OCR reads them: "9029.2066", "09.", "IBAN:BE36"
+_IBAN_WORD = re.compile(r"^(?:IBAN:)?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*[.,]?$")
+_IBAN_PREFIX = re.compile(r"^IBAN:")
 _RATE_RE = re.compile(r"^\(?(\d{1,2}(?:[.,]\d{1,3})?)\s?%\)?$")
 
 
@@ -352,10 +361,13 @@ def _id_candidates(
         # IBAN: the longest run of words that compacts to a valid IBAN
         for i in range(len(words)):
             for j in range(min(len(words), i + 9), i, -1):
-                if not all(_ALNUM.match(w.text) for w in words[i:j]):
+                if not all(_IBAN_WORD.match(w.text) for w in words[i:j]):
                     continue
                 text = " ".join(w.text for w in words[i:j])
-                compact = compact_id(text)
+                compact = compact_id(_IBAN_PREFIX.sub("", text).strip(".,:;"))
+                repaired = repair_iban(compact) if len(compact) >= 15 else None
+                if repaired is not None:
+                    compact = repaired  # an OCR misreading put right by the IBAN's checksum
                 if len(compact) >= 15 and IBAN_RE.match(compact) and compact[:2].isalpha():
                     ok = is_valid_iban(compact)
                     c = Candidate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from stdnum import iban as stdnum_iban
@@ -64,6 +65,51 @@ def is_valid_iban(text: str) -> bool:
     except StdnumValidationError:
         return False
     return True
+
+
+#: What OCR reads for a letter where a digit is printed, and the other way round.
+_AS_DIGIT = str.maketrans("OoDQIlL|JZSGbBTAgq", "000011111256688749")
+_AS_LETTER = str.maketrans("0125684", "OIZSGBA")
+#: Digits read where a letter is printed that may stand for more than one letter.
+_LETTER_CHOICES = {"7": "TI", "1": "IL", "0": "OD"}
+_STRUCT = re.compile(r"(\d+)!([nac])")
+
+
+def repair_iban(text: str) -> str | None:
+    """An IBAN as OCR misread it (``IE92IVE530730928052416``, ``G879 PCOG ...``) repaired
+    by its country's format: a letter where the format wants a digit is read as the digit it
+    looks like (``S`` -> ``5``), a digit where it wants a letter as that letter; the result is
+    returned only when it passes the mod-97 check, else None. A valid IBAN comes back as is.
+    """
+    s = re.sub(r"[\s.\-/,:;·]", "", text).upper()
+    if is_valid_iban(s):
+        return s
+    if len(s) < 15:
+        return None
+    country = s[:2].translate(_AS_LETTER)
+    try:
+        info = stdnum_iban._ibandb.info(country + "00")
+    except Exception:  # pragma: no cover - the bundled database is always readable
+        return None
+    bban = info[0][1].get("bban") if info and info[0][0] == country else None
+    if not isinstance(bban, str):
+        return None
+    options: list[tuple[str, ...]] = [(country,), (s[2:4].translate(_AS_DIGIT),)]
+    pos = 4
+    for count, kind in _STRUCT.findall(bban):
+        part = s[pos : pos + int(count)]
+        pos += int(count)
+        if kind == "n":
+            options.append((part.translate(_AS_DIGIT),))
+        elif kind == "a":
+            options.extend(tuple(_LETTER_CHOICES.get(ch, ch.translate(_AS_LETTER))) for ch in part)
+        else:
+            options.append((part,))
+    if pos != len(s):
+        return None
+    readings = {"".join(r) for r in itertools.islice(itertools.product(*options), 64)}
+    valid = [r for r in readings if is_valid_iban(r)]
+    return valid[0] if len(valid) == 1 else None
 
 
 IBAN_RE = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?)\b")
