@@ -18,9 +18,11 @@ from finscribe.core.jobs import JobService
 from finscribe.core.tenants import TenantService
 from finscribe.db import repositories as repo
 from finscribe.db.engine import Database
-from finscribe.db.models import ApiKey, Result
+from finscribe.db.models import ApiKey, Job, Result
+from finscribe.db.types import utcnow
 from finscribe.errors import (
     AuthenticationError,
+    DatabaseUnavailableError,
     EmptyFileError,
     FileTooLargeError,
     InputError,
@@ -423,3 +425,105 @@ async def test_reconcile_reruns_a_queue_run_that_did_not_finish_the_job(
     failed = await service.get(tenant, job.id)
     assert failed.status == "failed"
     assert failed.error_code == "MAX_ATTEMPTS"
+
+
+async def _terminate_other_backends(database: Database) -> int:
+    """Drop every other server connection to this database (a restart, as pooled
+    connections see it), from a connection of its own."""
+    admin = Database(database.settings)
+    try:
+        async with admin.engine.connect() as conn:
+            result = await conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            dropped = int(result.scalar_one())
+    finally:
+        await admin.close()
+    # Let the server close them before the pool hands them out again.
+    await asyncio.sleep(0.3)
+    return dropped
+
+
+async def test_submit_and_reads_survive_dropped_pooled_connections(
+    database: Database, service: JobService, tenants: TenantService, files: LocalStorage
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("server-side connection drops: PostgreSQL")
+    tenant = await _tenant(tenants)
+    # Several pooled connections, all in the pool afterwards.
+    await asyncio.gather(*(service.submit(tenant, os.urandom(1000)) for _ in range(4)))
+    assert await _terminate_other_backends(database) >= 1
+
+    # No ping on checkout: the statement meets a dead connection, the pool is invalidated
+    # and the statement runs again on a fresh one.
+    data = os.urandom(2000)
+    sub = await service.submit(tenant, data)
+    assert sub.created
+    assert await files.get_bytes(sub.job.storage_key) == data
+    async with database.session() as session:
+        rows = await session.execute(select(Job.id).where(Job.sha256 == sub.job.sha256))
+        assert [r[0] for r in rows] == [sub.job.id]
+
+    await _terminate_other_backends(database)
+    await database.check()  # readiness retries once on a fresh connection
+    # A transaction is not repeated: after the drop, at most one fails (the first that meets
+    # a dead connection invalidates the pool), every later one gets a fresh connection.
+    await _terminate_other_backends(database)
+    failures = 0
+    for _ in range(6):
+        try:
+            assert (await service.get(tenant, sub.job.id)).id == sub.job.id
+        except DatabaseUnavailableError:
+            failures += 1
+    assert failures <= 1
+
+
+async def test_single_statement_insert_is_safe_to_repeat(
+    database: Database, tenants: TenantService
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("the single-statement insert is PostgreSQL's")
+    tenant = await _tenant(tenants)
+    statuses = ("queued", "processing", "completed")
+
+    def values(sha: str, idempotency_key: str | None = None) -> dict[str, object]:
+        job_id, now = uuid.uuid4(), utcnow()
+        return {
+            "id": job_id,
+            "tenant_id": tenant,
+            "source_filename": "a.pdf",
+            "content_type": "application/pdf",
+            "size_bytes": 3,
+            "sha256": sha,
+            "storage_key": keys.source_key(tenant, job_id),
+            "idempotency_key": idempotency_key,
+            "callback_url": None,
+            "hints": {"language": "de"},
+            "created_at": now,
+        }
+
+    async def insert(v: dict[str, object]) -> tuple[uuid.UUID, bool] | None:
+        async def statement(conn: object) -> tuple[uuid.UUID, bool] | None:
+            return await repo.insert_job_unless_same_content_pg(conn, v, statuses)
+
+        return await database.run_once(statement)
+
+    first = values("a" * 64, "k-1")
+    assert await insert(first) == (first["id"], True)
+    # Repeated (a retry after a lost reply): the row it wrote, not a second row.
+    assert await insert(first) == (first["id"], False)
+    # Same content, new id: the first job.
+    assert await insert(values("a" * 64)) == (first["id"], False)
+    # Same idempotency key, other content: a conflict, nothing inserted.
+    assert await insert(values("b" * 64, "k-1")) is None
+    async with database.session() as session:
+        job = await repo.get_job(session, first["id"])  # type: ignore[arg-type]
+        assert job is not None
+        assert job.hints == {"language": "de"}
+        assert job.status == "queued"
+        assert job.created_at == first["created_at"]
+        count = await session.execute(select(Job.id).where(Job.tenant_id == tenant))
+        assert len(count.all()) == 1
