@@ -133,3 +133,22 @@ def test_credit_note_amounts_read_without_their_minus_are_negative() -> None:
     # an invoice keeps its signs as printed
     invoice = build_document(document(p), {"document_type": "invoice"})
     assert invoice["fields"]["subtotal"]["value"] == "25.00"
+
+
+def test_window_address_under_a_sender_line_whose_dots_ocr_misread() -> None:
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("Holloway & Mercer LLC", 100, 100, 40), ("1396 Victoria Road", 100, 150),
+            ("Denver, CO 80202", 100, 180),
+            ("Holloway & Mercer LLC.. 1396 Victoria Road - Suite 499", 100, 330, 17),
+            ("Olivia Whitmore", 100, 360), ("458 Queensway", 100, 390),
+            ("Austin, TX 78701", 100, 420),
+            ("Invoice #", 1000, 390), ("INV-38311", 1300, 390),
+            ("Total", 1000, 900), ("360.00", 1300, 900),
+        ]
+    )  # fmt: skip
+    doc = build_document(document(p), {"document_type": "invoice"})
+    assert doc["fields"]["customer_name"]["value"] == "Olivia Whitmore"
+    assert doc["fields"]["customer_address"]["value"] == "458 Queensway, Austin, TX 78701"

@@ -192,6 +192,15 @@ def find_vendor(
     return _party(page, first, lm, stop=excluded)
 
 
+#: Separators of a one-line sender address (``Name · Street · Town``) as printed or read.
+_SENDER = re.compile(r"·|•|\s[-–|]\s|\.\.|,.*,")
+
+
+def _is_sender(seg: Segment, below_seg: Segment) -> bool:
+    """A small one-line sender address over a window address (``·`` read as ``..`` / ``-``)."""
+    return seg.font < 0.9 * below_seg.font and _SENDER.search(seg.text) is not None
+
+
 def find_unlabelled_customer(
     layout: Layout, lm: LabelMap, excluded: set[tuple[int, int]]
 ) -> Party | None:
@@ -208,6 +217,9 @@ def find_unlabelled_customer(
             continue
         text = seg.text
         if sum(ch.isalpha() for ch in text) < 2 or _is_value_like(text) or _CONTACT.search(text):
+            continue
+        below_seg = _next_below(page, seg, 1.6 * seg.font)
+        if below_seg is not None and _is_sender(seg, below_seg):
             continue
         above = _next_above(page, seg)
         if (
@@ -229,7 +241,7 @@ def _next_above(page: PageLayout, seg: Segment, max_gap: float = 1.1) -> Segment
     for row in reversed(page.rows[max(0, seg.row - 2) : seg.row]):
         for s in row.segments:
             gap = seg.bbox.y0 - s.bbox.y1
-            if "·" in s.text or s.font < 0.8 * seg.font:
+            if "·" in s.text or s.font < 0.8 * seg.font or _is_sender(s, seg):
                 continue  # a sender line over a window address is no part of it
             tol = 1.5 * seg.font
             aligned = (
