@@ -458,9 +458,15 @@ def bench_submissions(
                 errs,
             )
         )
+        server_ms = (
+            after.api - before.api + after.postgres - before.postgres + after.redis - before.redis
+        )
         print(
             f"  {clients:>3} clients: {len(lat) / seconds:7.1f}/s  "
-            f"p50 {_pct(lat, 0.5):6.1f} ms  p99 {_pct(lat, 0.99):6.1f} ms  errors {errs}",
+            f"p50 {_pct(lat, 0.5):6.1f} ms  p99 {_pct(lat, 0.99):6.1f} ms  errors {errs}  "
+            f"CPU ms per submission: API {(after.api - before.api) / len(lat) * 1000:.2f}, "
+            f"server side {server_ms / len(lat) * 1000:.2f}, load generator "
+            f"{(client1 - client0) / len(lat) * 1000:.2f}",
             flush=True,
         )
     return rows, cpu

@@ -8,6 +8,7 @@ failure is replaced on its next checkout), and the idempotent single statements
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -92,6 +93,16 @@ class Database:
         self.settings = settings
         self.engine = engine or make_engine(settings)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    def _hot_path_slots(self) -> asyncio.Semaphore:
+        """At most `pool_size` single statements at once (per event loop): past that they wait
+        for a pooled connection instead of opening overflow connections, which the pool
+        closes again on return (under load, a new server process per statement)."""
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.settings.pool_size))
+        return self._slots[1]
 
     @property
     def dialect(self) -> str:
@@ -112,14 +123,15 @@ class Database:
     async def run_once(self, statement: Callable[[Any], Awaitable[T]]) -> T:
         """Run `statement(conn)` on a pooled PostgreSQL driver (asyncpg) connection, outside
         any transaction (a single statement commits on its own): the hot path's one round
-        trip, without the ORM. A connection found dead invalidates the pool and the statement
-        runs once more on a fresh connection, so it must be safe to repeat.
+        trip, without the ORM, never on an overflow connection. A connection found dead
+        invalidates the pool and the statement runs once more on a fresh connection, so it
+        must be safe to repeat.
 
         Raises DatabaseUnavailableError when the database cannot be reached.
         """
         for attempt in (1, 2):
             try:
-                async with self.engine.connect() as conn:
+                async with self._hot_path_slots(), self.engine.connect() as conn:
                     pooled = await conn.get_raw_connection()
                     try:
                         return await statement(pooled.driver_connection)

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -527,3 +528,24 @@ async def test_single_statement_insert_is_safe_to_repeat(
         assert job.created_at == first["created_at"]
         count = await session.execute(select(Job.id).where(Job.tenant_id == tenant))
         assert len(count.all()) == 1
+
+
+async def test_single_statements_wait_for_a_pooled_connection(database: Database) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("single statements on a driver connection: PostgreSQL")
+    small = Database(database.settings.model_copy(update={"pool_size": 2, "max_overflow": 10}))
+    in_use: list[int] = []
+
+    async def statement(conn: Any) -> int:
+        in_use.append(small.engine.pool.checkedout())  # type: ignore[attr-defined]
+        await conn.execute("SELECT pg_sleep(0.02)")
+        return 1
+
+    try:
+        results = await asyncio.gather(*(small.run_once(statement) for _ in range(12)))
+        assert results == [1] * 12
+        # Never more than the pool's size at once: no overflow connection opened and closed.
+        assert max(in_use) <= 2
+        assert small.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        await small.close()
