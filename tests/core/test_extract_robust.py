@@ -152,3 +152,54 @@ def test_window_address_under_a_sender_line_whose_dots_ocr_misread() -> None:
     doc = build_document(document(p), {"document_type": "invoice"})
     assert doc["fields"]["customer_name"]["value"] == "Olivia Whitmore"
     assert doc["fields"]["customer_address"]["value"] == "458 Queensway, Austin, TX 78701"
+
+
+def test_table_cells_as_ocr_misreads_them() -> None:
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("Artikel", 100, 600), ("Menge", 700, 600), ("Preis/Einheit . MwSt.", 850, 600),
+            ("Gesamt", 1350, 600),
+            # "%" read as "8"; a lone "1" lost; a decimal mark lost; "6,25" in a "." locale
+            ("Beratung", 100, 650), ("6,25", 700, 650), ("112.21", 850, 650), ("20 8", 1060, 650),
+            ("701.31", 1350, 650),
+            ("Wartung", 100, 700), ("112.00", 850, 700), ("20 %", 1060, 700),
+            ("112.00", 1350, 700),
+            ("Projekt", 100, 750), ("1025", 700, 750), ("110.00", 850, 750), ("20 %", 1060, 750),
+            ("1,127.50", 1350, 750),
+            ("Rabatt", 100, 800), ("20 %", 1060, 800), ("10.00", 1350, 800),
+        ]
+    )  # fmt: skip
+    scanned = page([])
+    scanned.lines = p.lines
+    scanned.source = "ocr"
+    items = build_document(document(scanned))["line_items"]
+    got = [(i.get("quantity"), i.get("unit_price"), i.get("tax_rate"), i["amount"]) for i in items]
+    assert got == [
+        ("6.25", "112.21", "20", "701.31"),
+        ("1", "112.00", "20", "112.00"),
+        ("10.25", "110.00", "20", "1127.50"),
+        (None, None, "20", "-10.00"),
+    ]
+
+
+def test_receipt_legend_rate_whose_percent_sign_was_read_as_a_digit() -> None:
+    from finscribe.core.extraction.items import receipt_items
+    from finscribe.core.extraction.labels import map_labels
+    from finscribe.core.layout import analyze_layout
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("SHOP SA", 40, 40), ("14/12/2024 07:15", 40, 160),
+            ("SUCCO", 40, 220), ("7,78 A", 480, 220),
+            ("TOTALE", 40, 320), ("7,78", 480, 320),
+            ("A", 40, 380), ("8,18", 100, 380), ("7,19", 250, 380), ("0,59", 350, 380),
+        ],
+        width=630,
+        height=900,
+    )  # fmt: skip
+    layout = analyze_layout(document(p))
+    items = receipt_items(layout, map_labels(layout), True)
+    assert [i.get("tax_rate") for i in items] == ["8.1"]

@@ -21,7 +21,7 @@ from finscribe.core.extraction.candidates import (
     generate,
     parse_rate,
 )
-from finscribe.core.extraction.items import line_items, receipt_items
+from finscribe.core.extraction.items import discount_signs, line_items, receipt_items
 from finscribe.core.extraction.labels import LabelMap, map_labels
 from finscribe.core.extraction.parties import (
     Party,
@@ -346,6 +346,7 @@ def extract_fields(
     items = line_items(tables, decimal_comma)
     if not items and document_type == "receipt":
         items = receipt_items(layout, lm, decimal_comma)
+    discount_signs(items)
     if document_type == "credit_note":
         _credit_signs(cands, items)
     lines_sum: Decimal | None = None

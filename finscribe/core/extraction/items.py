@@ -33,8 +33,8 @@ def _quantity(text: str, decimal_comma: bool | None) -> tuple[Decimal | None, st
     if not m:
         return None, None
     num = m.group(1)
-    if "," in num and decimal_comma is not False:
-        num = num.replace(",", ".")
+    if "," in num and (decimal_comma is not False or len(num.rpartition(",")[2]) != 3):
+        num = num.replace(",", ".")  # "6,25" is no thousands group, whatever the locale
     elif "," in num:
         num = num.replace(",", "")
     try:
@@ -47,6 +47,35 @@ def _money_str(value: Decimal) -> str:
     exp = value.as_tuple().exponent
     places = 2 if not isinstance(exp, int) or exp >= -2 else min(-exp, 4)
     return format_decimal(value, places)
+
+
+def _dropped_mark(qty: Decimal, price: Decimal, amount: Decimal) -> Decimal:
+    """A quantity read without its decimal mark (``625`` for ``6.25``): the reading with the
+    mark put back where that one, and no other, makes quantity x price the printed amount."""
+    if abs(qty * price - amount) <= Decimal("0.01"):
+        return qty
+    for places in (1, 2, 3):
+        q = qty.scaleb(-places)
+        if q >= Decimal("0.1") and abs(q * price - amount) <= Decimal("0.01"):
+            return q.normalize()
+    return qty
+
+
+#: Words of a discount line (its amount is negative, even where OCR lost the minus).
+_DISCOUNT = re.compile(
+    r"\b(discount|rabatt|nachlass|remise|r[ée]duction|descuento|sconto|korting)\b", re.IGNORECASE
+)
+
+
+def discount_signs(items: list[dict[str, Any]]) -> None:
+    """Discount lines read with a positive amount (the minus lost) made negative."""
+    for item in items:
+        if not _DISCOUNT.search(str(item.get("description", ""))):
+            continue
+        for k in ("unit_price", "amount"):
+            v = item.get(k)
+            if isinstance(v, str) and v and not v.startswith("-") and Decimal(v) != 0:
+                item[k] = "-" + v
 
 
 def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[str, Any] | None:
@@ -78,21 +107,91 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
     if price is not None:
         item["unit_price"] = _money_str(price)
     rate_text = cells.get("tax_rate", "")
-    rate = parse_rate(rate_text) if rate_text else None
-    if rate is None and rate_text:
-        value = _money(rate_text.replace("%", "").strip(), decimal_comma)
-        rate = value if value is not None and 0 <= value < 100 else None
+    rate = _rate_cell(rate_text, decimal_comma) if rate_text else None
     if rate is not None:
         item["tax_rate"] = format_quantity(rate)
+    if (
+        qty is not None
+        and price is not None
+        and amount is not None
+        and not re.search(r"[.,]", qty_text)
+    ):
+        qty = _dropped_mark(qty, price, amount)
+        item["quantity"] = format_quantity(qty)
     if amount is not None:
         item["amount"] = format_decimal(amount)
     elif price is not None and qty is not None:
         item["amount"] = format_decimal(price * qty)
+    if qty is None and not qty_text.strip("一-–—|.,' ") and price is not None and price == amount:
+        # a lone "1" is the glyph OCR loses most (or reads as a dash): the amount is the price
+        if "quantity" in {c.role for c in table.columns}:
+            item["quantity"] = "1"
     boxes = [s.bbox for s in row.segments]
     item["confidence"] = round(min(s.confidence for s in row.segments), 4)
     item["page"] = row.page
     item["bbox"] = BBox.enclosing(boxes).to_list()
     return item
+
+
+#: VAT rates in use in the countries whose invoices are read (standard and reduced, percent):
+#: a rate read with its "%" turned into a digit ("21 8", "8.18") is one of these plus a glyph.
+KNOWN_RATES: frozenset[Decimal] = frozenset(
+    Decimal(r)
+    for r in [
+        "0",
+        "2.1",
+        "2.5",
+        "2.6",
+        "3",
+        "3.7",
+        "3.8",
+        "4",
+        "4.8",
+        "5",
+        "5.5",
+        "6",
+        "7",
+        "7.7",
+        "8",
+        "8.1",
+        "9",
+        "10",
+        "12",
+        "13",
+        "13.5",
+        "14",
+        "16",
+        "17",
+        "19",
+        "20",
+        "21",
+        "22",
+        "23",
+        "24",
+        "25",
+        "27",
+    ]
+)
+_PERCENT_GLYPHS = "%896043°º"
+_RATE_HEAD = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})?$")
+
+
+def _rate_cell(text: str, decimal_comma: bool | None) -> Decimal | None:
+    """A tax-rate cell: ``20%``, ``20``, and as OCR reads a percent sign: ``21 8``, ``8.18``."""
+    rate = parse_rate(text)
+    if rate is not None:
+        return rate
+    value = _money(text.replace("%", "").strip(), decimal_comma)
+    if value is not None and value in KNOWN_RATES:
+        return value
+    t = text.strip()
+    if len(t) > 1 and t[-1] in _PERCENT_GLYPHS:
+        m = _RATE_HEAD.match(t[:-1].strip())
+        if m and Decimal(m.group(0).replace(",", ".")) in KNOWN_RATES:
+            return Decimal(m.group(0).replace(",", "."))
+    if value is not None and 0 <= value < 100:
+        return value
+    return None
 
 
 def line_items(tables: list[Table], decimal_comma: bool | None) -> list[dict[str, Any]]:
@@ -155,6 +254,11 @@ def _legend(layout: Layout) -> dict[str, Decimal]:
                         codes.setdefault(words[0][0], Decimal(m.group(1).replace(",", ".")))
                         break
                 else:
+                    cell = words[1].strip("=()")
+                    glyph = _rate_cell(cell, None)
+                    if glyph is not None and glyph in KNOWN_RATES and _money(cell, None) != glyph:
+                        codes.setdefault(words[0][0], glyph)  # "8,18": "8,1%" misread
+                        continue
                     bare = _BARE_RATE.match(words[1].strip("=()"))
                     amounts = [w for w in words[2:] if re.fullmatch(r"\d[\d.,]*[.,]\d{2}", w)]
                     if (

@@ -116,6 +116,9 @@ def _split_header(seg: Segment, ocr: bool = False) -> list[Column]:
     out: list[Column] = []
     i = 0
     while i < len(tokens):
+        if not tokens[i]:
+            i += 1  # a speck or a lone "." / "|" between two header cells
+            continue
         for n in range(min(3, len(tokens) - i), 0, -1):
             key = tuple(t for t in tokens[i : i + n] if t)
             if key and key in _COLUMN_KEYS:
@@ -124,7 +127,12 @@ def _split_header(seg: Segment, ocr: bool = False) -> list[Column]:
                 i += n
                 break
         else:
-            return []
+            role = column_role(tokens[i]) if "/" in tokens[i] else None
+            if role is None:
+                return []
+            w = seg.words[i]  # "Preis/Einheit", "Hours/Qty": one cell
+            out.append(Column(role, w.bbox.x0, w.bbox.x1))
+            i += 1
     return out
 
 
