@@ -122,10 +122,11 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
         item["amount"] = format_decimal(amount)
     elif price is not None and qty is not None:
         item["amount"] = format_decimal(price * qty)
-    if qty is None and not qty_text.strip("一-–—|.,' ") and price is not None and price == amount:
+    has_qty_column = any(c.role == "quantity" for c in table.columns)
+    lost_qty = qty is None and not qty_text.strip("一-–—|.,' ")
+    if lost_qty and has_qty_column and price is not None and price == amount:
         # a lone "1" is the glyph OCR loses most (or reads as a dash): the amount is the price
-        if "quantity" in {c.role for c in table.columns}:
-            item["quantity"] = "1"
+        item["quantity"] = "1"
     boxes = [s.bbox for s in row.segments]
     item["confidence"] = round(min(s.confidence for s in row.segments), 4)
     item["page"] = row.page
