@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -203,3 +205,44 @@ def test_receipt_legend_rate_whose_percent_sign_was_read_as_a_digit() -> None:
     layout = analyze_layout(document(p))
     items = receipt_items(layout, map_labels(layout), True)
     assert [i.get("tax_rate") for i in items] == ["8.1"]
+
+
+def test_tax_rate_printed_apart_from_its_percent_sign_is_checked() -> None:
+    from tests.core.layout_helpers import document, page
+
+    def doc(tax: str, total: str) -> dict[str, Any]:
+        p = page(
+            [
+                ("Sous-total HT :", 1000, 800), ("1 000,00", 1350, 800),
+                ("TVA 20 %:", 1000, 840), (tax, 1350, 840),
+                ("Total TTC :", 1000, 880), (total, 1350, 880),
+            ]
+        )  # fmt: skip
+        return build_document(document(p), {"document_type": "invoice"})
+
+    codes = {i["code"] for i in doc("250,00", "1 250,00")["validation"]["issues"]}
+    assert "TAX_RATE_MISMATCH" in codes
+    codes = {i["code"] for i in doc("200,00", "1 200,00")["validation"]["issues"]}
+    assert "TAX_RATE_MISMATCH" not in codes
+
+
+def test_receipt_tax_codes_as_ocr_reads_them() -> None:
+    from finscribe.core.extraction.items import receipt_items
+    from finscribe.core.extraction.labels import map_labels
+    from finscribe.core.layout import analyze_layout
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("SHOP SA", 40, 40), ("14/12/2024 07:15", 40, 160),
+            ("SUCCO", 40, 220), ("2.17 8", 480, 220),
+            ("SAP", 40, 260), ("3..22 .B", 480, 260),
+            ("TOTALE", 40, 320), ("5.39", 480, 320),
+            ("B", 40, 380), ("10%", 100, 380), ("4.90", 250, 380), ("0.49", 350, 380),
+        ],
+        width=630,
+        height=900,
+    )  # fmt: skip
+    layout = analyze_layout(document(p))
+    items = receipt_items(layout, map_labels(layout), False)
+    assert [(i["amount"], i.get("tax_rate")) for i in items] == [("2.17", "10"), ("3.22", "10")]

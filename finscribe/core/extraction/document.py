@@ -219,10 +219,11 @@ def _tax_context(chosen: dict[str, Candidate], layout: Layout) -> list[Decimal]:
     rates: list[Decimal] = []
     row = page.rows[tax.segment.row]
     for seg in row.segments:
-        for w in seg.words:
-            r = parse_rate(w.text)
-            if r is None and w.text.strip() == "%":
-                continue
+        words = [w.text for w in seg.words]
+        for i, text in enumerate(words):
+            if i + 1 < len(words) and words[i + 1].strip(":;") == "%":
+                text += "%"  # "TVA 20 %:": the sign printed apart
+            r = parse_rate(text)
             if r is not None and r not in rates:
                 rates.append(r)
     return rates

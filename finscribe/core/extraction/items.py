@@ -235,7 +235,7 @@ def line_items(tables: list[Table], decimal_comma: bool | None) -> list[dict[str
 
 
 # "9,78 B", and as OCR reads it: "11,72. A", "7,78 A."
-_CODE_AMOUNT = re.compile(r"^(.*?\d)[.,:;]?\s+([A-F]|\*)[.,:;]?$")
+_CODE_AMOUNT = re.compile(r"^(.*?\d)[.,:;]?\s+[.,]?([A-F]|\*|8(?=$))[.,:;]?$")
 _LEGEND_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,3})?)\s?%$")
 # a rate whose "%" was not read: a small number followed by the amounts of its legend row
 _BARE_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)$")
@@ -311,7 +311,8 @@ def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> l
         code = None
         m2 = _CODE_AMOUNT.match(last)
         if m2:
-            last, code = m2.group(1), m2.group(2)
+            # "2.17 8": the code letter B read as the digit it looks like
+            last, code = m2.group(1), m2.group(2).replace("8", "B")
         amount = _money(last, decimal_comma)
         if amount is None:
             continue
