@@ -221,9 +221,8 @@ def _tax_context(chosen: dict[str, Candidate], layout: Layout) -> list[Decimal]:
     for seg in row.segments:
         words = [w.text for w in seg.words]
         for i, text in enumerate(words):
-            if i + 1 < len(words) and words[i + 1].strip(":;") == "%":
-                text += "%"  # "TVA 20 %:": the sign printed apart
-            r = parse_rate(text)
+            apart = i + 1 < len(words) and words[i + 1].strip(":;") == "%"
+            r = parse_rate(text + "%" if apart else text)  # "TVA 20 %:": the sign apart
             if r is not None and r not in rates:
                 rates.append(r)
     return rates
