@@ -7,7 +7,8 @@ word accuracy, share of word spaces kept (all languages; English only) and secon
 (sequential, after one warm-up page). The baseline is the `rapidocr_onnxruntime` package's
 own pipeline (PP-OCRv4, angle classifier off) on the same pages and machine.
 
-    python -m bench.ocr [--pages 10] [--models ppocrv6-small ...] [--no-baseline] [--write]
+    python -m bench.ocr [--pages 10] [--models ppocrv6-small-tinydet ...] [--categories clean
+        noisy ...] [--det-limit-side N] [--rec-width-scale X] [--no-baseline] [--no-write]
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from finscribe.settings import OcrSettings
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## OCR (make bench-ocr)"
-MODELS = ("ppocrv6-small", "ppocrv5", "ppocrv4", "ppocrv6-tiny")
+MODELS = ("ppocrv6-small-tinydet", "ppocrv6-small", "ppocrv5", "ppocrv4", "ppocrv6-tiny")
 console = Console()
 
 
@@ -76,13 +77,15 @@ def _run_images(read: Callable[[BenchPage], list[PredWord]], pages: Sequence[Ben
 
 
 def _engine_reader(
-    model: str, det_limit_side: int | None
+    model: str, det_limit_side: int | None, rec_width_scale: float | None = None
 ) -> tuple[Callable[[BenchPage], list[PredWord]], Callable[[], None]]:
     from finscribe.inference.factory import create_engine
 
     settings = OcrSettings(model=model)
     if det_limit_side:
         settings = settings.model_copy(update={"det_limit_side": det_limit_side})
+    if rec_width_scale:
+        settings = settings.model_copy(update={"rec_width_scale": rec_width_scale})
     engine = create_engine(settings)
     loop = asyncio.new_event_loop()
 
@@ -138,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--categories", nargs="+", default=list(CATEGORIES))
     parser.add_argument("--det-limit-side", type=int, default=None)
+    parser.add_argument(
+        "--rec-width-scale", type=float, default=None, help="override rec_width_scale"
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument(
         "--write",
@@ -159,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         console.print(f"text layer done ({time.perf_counter() - t_start:.0f} s)")
     default = OcrSettings().model
     for model in args.models:
-        read, close = _engine_reader(model, args.det_limit_side)
+        read, close = _engine_reader(model, args.det_limit_side, args.rec_width_scale)
         try:
             for cat in image_cats:
                 label = f"finscribe {model}" + (" (default)" if model == default else "")
@@ -217,7 +223,9 @@ def _markdown(rows: list[list[str]], args: argparse.Namespace, elapsed: float, l
         "",
         f"Command: `make bench-ocr` (`python -m bench.ocr --pages {args.pages}`), "
         f"{time.strftime('%Y-%m-%d')}, on {_machine()}; the whole run took {elapsed:.0f} s "
-        f"(load average {load}).",
+        f"(load average {load}). OCR settings: det_limit_side "
+        f"{args.det_limit_side or OcrSettings().det_limit_side}, rec_width_scale "
+        f"{args.rec_width_scale or OcrSettings().rec_width_scale}.",
         "",
         "Pages: generated documents with held-out seeds (tests/docgen), one page each: "
         "`digital` = born-digital invoice PDFs read from the text layer (no OCR); `clean` = "

@@ -66,7 +66,9 @@ class OcrSettings(BaseSettings):
 
     engine: Literal["onnx", "triton"] = "onnx"
     model: str = Field(
-        default="ppocrv6-small", description="models/<model>/: chosen by `make bench-ocr`"
+        default="ppocrv6-small-tinydet",
+        description="models/<model>/: chosen by `make bench-ocr` (PP-OCRv6 small recognition "
+        "behind the tiny detector)",
     )
     model_dir: Path = PROJECT_ROOT / "models"
     dpi: int = Field(default=DEFAULT_DPI, ge=72, le=600)
@@ -75,6 +77,13 @@ class OcrSettings(BaseSettings):
     det_box_threshold: float = Field(default=0.5, gt=0, lt=1)
     det_unclip_ratio: float = Field(default=1.6, gt=0)
     rec_batch_size: int = Field(default=16, ge=1)
+    rec_width_scale: float = Field(
+        default=0.85,
+        gt=0.25,
+        le=2.0,
+        description="recognition input width against the line's aspect ratio (below 1: "
+        "narrowed, less work)",
+    )
     onnx_rec_batch_size: int = Field(
         default=8, ge=1, description="equal-width lines per in-process recognition run"
     )

@@ -25,6 +25,7 @@ def pipeline_params(settings: OcrSettings) -> PipelineParams:
             unclip_ratio=settings.det_unclip_ratio,
         ),
         rec_batch_size=settings.rec_batch_size,
+        rec_width_scale=settings.rec_width_scale,
     )
 
 

@@ -28,6 +28,8 @@ from finscribe.inference.types import OcrLine, OcrWord
 class PipelineParams:
     det: det.DetParams = field(default_factory=det.DetParams)
     rec_batch_size: int = 16
+    #: Horizontal scale of recognition inputs against the crops' aspect ratio.
+    rec_width_scale: float = rec.WIDTH_SCALE
     #: Recognition requests in flight at once (0: all of a call's requests together).
     rec_concurrency: int = 0
     #: Drop lines whose mean character probability is below this.
@@ -137,8 +139,9 @@ class OcrPipeline:
         """Decoded text per crop, with the crop's resized and padded input widths."""
         images = [c.image for c in crops]
         t0 = time.perf_counter()
-        plan = rec.plan_batches(images, self.params.rec_batch_size)
-        batches = [rec.prepare_batch(images, indices) for indices in plan]
+        scale = self.params.rec_width_scale
+        plan = rec.plan_batches(images, self.params.rec_batch_size, scale)
+        batches = [rec.prepare_batch(images, indices, scale) for indices in plan]
         results = await self._run_rec(batches)
         t1 = time.perf_counter()
         out: list[tuple[ctc.Decoded, int, int] | None] = [None] * len(crops)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -155,3 +156,29 @@ def test_unknown_model_name_lists_the_available_ones(ocr_settings: OcrSettings) 
 def test_angle_classifier_is_refused_with_the_reason(ocr_settings: OcrSettings) -> None:
     with pytest.raises(ConfigurationError, match="blanked straight lines"):
         create_engine(ocr_settings.model_copy(update={"use_angle_classifier": True}))
+
+
+async def test_narrowed_recognition_inputs_read_the_same_words(
+    ocr_settings: OcrSettings, rendered_page: RenderedPage, rendered_lines: list[OcrLine]
+) -> None:
+    """rec_width_scale 1.0 (the crops' own aspect) reads what the default narrower inputs do,
+    and the default feeds the recogniser fewer columns."""
+    widths: dict[float, int] = {}
+    readings: dict[float, list[str]] = {}
+    for scale in (1.0, ocr_settings.rec_width_scale):
+        engine = create_engine(ocr_settings.model_copy(update={"rec_width_scale": scale}))
+        runner = engine.runner  # type: ignore[attr-defined]
+        run_rec = runner.run_rec
+        fed: list[int] = []
+
+        async def counting(batch: np.ndarray, run_rec: Any = run_rec, fed: list[int] = fed) -> Any:
+            fed.append(batch.shape[0] * batch.shape[3])
+            return await run_rec(batch)
+
+        runner.run_rec = counting
+        [lines] = await engine.read_pages([rendered_page.image])
+        await engine.close()
+        widths[scale], readings[scale] = sum(fed), _texts(lines)
+    assert ocr_settings.rec_width_scale < 1.0
+    assert readings[1.0] == readings[ocr_settings.rec_width_scale] == list(rendered_page.lines)
+    assert widths[ocr_settings.rec_width_scale] < 0.9 * widths[1.0]

@@ -9,7 +9,7 @@ import onnxruntime as ort
 import pytest
 
 from finscribe.errors import ModelNotFoundError
-from finscribe.inference import ctc, words
+from finscribe.inference import ctc, fetch_models, rec, words
 from finscribe.inference.charset import load_charset
 from finscribe.inference.geometry import Crop, order_quad, reading_order, rotate_points
 from finscribe.settings import OcrSettings
@@ -123,3 +123,26 @@ def test_quads_order_rotate_and_sort() -> None:
         for x, y in [(100, 52), (10, 50), (10, 10)]
     ]
     assert reading_order(row) == [2, 1, 0]
+
+
+def test_rec_width_scale_narrows_the_inputs_and_the_batches_follow() -> None:
+    # crops 24 px high: 242, 100 and 256 px wide (aspect x 48: 484, 200, 512)
+    crops = [np.full((24, w, 3), 255, dtype=np.uint8) for w in (242, 100, 256)]
+    assert [rec.resized_width(c, 1.0) for c in crops] == [484, 200, 512]
+    assert [rec.resized_width(c, 0.85) for c in crops] == [412, 170, 436]
+    # at 1.0 the 484 and 512 px lines share the 512 bucket; at 0.85 they pad to 416 and 448
+    assert rec.plan_batches(crops, 8, 1.0) == [[1], [0, 2]]
+    assert rec.plan_batches(crops, 8, 0.85) == [[1], [0], [2]]
+    batch = rec.prepare_batch(crops, [0], 0.85)
+    assert batch.widths == (412,)
+    assert batch.tensor.shape == (1, 3, 48, 416)
+    assert np.all(batch.tensor[0, :, :, :412] == 1.0)  # white, scaled to [-1, 1]
+    assert np.all(batch.tensor[0, :, :, 412:] == 0.0)  # right padding
+
+
+def test_the_default_model_is_one_make_models_provides() -> None:
+    settings = OcrSettings()
+    assert settings.model in fetch_models.MODEL_SOURCES
+    files = fetch_models.MODEL_SOURCES[settings.model][1]
+    assert {"det.onnx", "rec.onnx"} <= set(files)
+    assert (settings.model_dir / settings.model / "rec.onnx").is_file()
