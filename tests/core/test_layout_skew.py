@@ -81,3 +81,22 @@ def test_fields_and_items_of_a_skewed_scan_with_boxes_on_the_page() -> None:
     printed = [w.bbox for ln in _scan(_ITEMS, 0.05).lines for w in ln.words if w.text == "360.00"]
     assert abs(total["bbox"][1] - printed[0].y0) < 8
     assert abs(total["bbox"][0] - printed[0].x0) < 8
+
+
+def test_ocr_slips_in_words_are_undone_on_scans_only() -> None:
+    items = [("Avenida de Andalucía, 4, 3° D", 100, 100), ("Kanaalstraat .107", 100, 140)]
+    scan = DocumentText("image/png", [_scan(items, 0.0)])
+    texts = [r.text for r in analyze_layout(scan).pages[0].rows]
+    assert texts == ["Avenida de Andalucía, 4, 3º D", "Kanaalstraat 107"]
+    digital = DocumentText("application/pdf", [_scan(items, 0.0, source="text_layer")])
+    texts = [r.text for r in analyze_layout(digital).pages[0].rows]
+    assert texts == ["Avenida de Andalucía, 4, 3° D", "Kanaalstraat .107"]
+
+
+def test_contact_lines_with_a_misread_phone_label_end_an_address() -> None:
+    from finscribe.core.extraction.parties import _CONTACT
+
+    assert _CONTACT.search("T61. ±32 533 261 714")
+    assert _CONTACT.search("infoeorinettudesn.example")
+    assert not _CONTACT.search("Prinsengracht 23")
+    assert not _CONTACT.search("Galway H91 E2K3")

@@ -16,7 +16,10 @@ _COMPANY = re.compile(
     r"SRL|S\.?r\.?l\.?|S\.?p\.?A\.?|BV|B\.V\.|NV|N\.V\.|VOF|SNC|Co\.?)\b",
 )
 _CONTACT = re.compile(
-    r"@|https?:|www\.|\.(com|fr|de|es|nl|it|be|ch|at|ie|co\.uk|eu)\b|^\+?\d[\d\s().-]{6,}$",
+    r"@|https?:|www\.|\.(com|fr|de|es|nl|it|be|ch|at|ie|co\.uk|eu|example)\b"
+    r"|^\+?\d[\d\s().-]{6,}$"
+    # a phone number inside a line whose "Tel." OCR misread ("T61. ±32 533 261 714")
+    r"|[+±=]\s?\d{1,3}[\s.]+\d{2,4}[\s.]+\d{3}",
     re.IGNORECASE,
 )
 

@@ -9,6 +9,7 @@ back into the page's own pixels (:func:`PageLayout.to_page`).
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -225,8 +226,15 @@ def deskew_words(words: list[Word], skew: float, width: float, height: float) ->
 _OCR_CHARS = str.maketrans({"~": "-"})
 
 
+_ORDINAL = re.compile(r"(?<=\d)°")
+_LEADING_SPECK = re.compile(r"^[.·,']+(?=[^\W_]{2})")
+
+
 def _ocr_word(word: Word) -> Word:
+    """A word as OCR read it with its tell-tale slips undone: ``~`` for ``-``, a speck read as
+    a dot before a word (``.107``), a degree sign for the ordinal in ``3º``."""
     text = word.text.translate(_OCR_CHARS)
+    text = _ORDINAL.sub("º", _LEADING_SPECK.sub("", text))
     return word if text == word.text else Word(text, word.bbox, word.confidence)
 
 
