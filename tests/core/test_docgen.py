@@ -127,14 +127,14 @@ def test_planted_error_breaks_exactly_one_equation() -> None:
             "LINE_AMOUNT_MISMATCH": f"line{err.get('line_index')}",
             "LINES_SUBTOTAL_MISMATCH": "lines_sum",
             "TOTAL_MISMATCH": "total",
-            "TAX_MISMATCH": "tax",
+            "TAX_RATE_MISMATCH": "tax",
         }[err["code"]]
         assert broken == [expected], (seed, err, broken)
     assert codes == {
         "LINE_AMOUNT_MISMATCH",
         "LINES_SUBTOTAL_MISMATCH",
         "TOTAL_MISMATCH",
-        "TAX_MISMATCH",
+        "TAX_RATE_MISMATCH",
     }
 
 

@@ -20,7 +20,7 @@ from tests.docgen.locales import (
 
 CENT = Decimal("0.01")
 KINDS = ("invoice", "receipt", "credit_note")
-ERROR_KINDS = ("LINE_AMOUNT_MISMATCH", "LINES_SUBTOTAL_MISMATCH", "TOTAL_MISMATCH", "TAX_MISMATCH")
+ERROR_KINDS = ("LINE_AMOUNT_MISMATCH", "LINES_SUBTOTAL_MISMATCH", "TOTAL_MISMATCH", "TAX_RATE_MISMATCH")
 
 
 def money(value: Decimal) -> Decimal:
@@ -348,7 +348,7 @@ def _plant(content: Content, rng: random.Random) -> None:
     """Make exactly one arithmetic equation false and record which."""
     kinds = ["LINE_AMOUNT_MISMATCH", "LINES_SUBTOTAL_MISMATCH", "TOTAL_MISMATCH"]
     if len(content.tax_groups) == 1 and content.tax_groups[0].rate > 0:
-        kinds.append("TAX_MISMATCH")
+        kinds.append("TAX_RATE_MISMATCH")
     code = rng.choice(kinds)
     info: dict[str, Any] = {"code": code}
     if code == "LINE_AMOUNT_MISMATCH":
