@@ -20,7 +20,12 @@ from tests.docgen.locales import (
 
 CENT = Decimal("0.01")
 KINDS = ("invoice", "receipt", "credit_note")
-ERROR_KINDS = ("LINE_AMOUNT_MISMATCH", "LINES_SUBTOTAL_MISMATCH", "TOTAL_MISMATCH", "TAX_RATE_MISMATCH")
+ERROR_KINDS = (
+    "LINE_AMOUNT_MISMATCH",
+    "LINES_SUBTOTAL_MISMATCH",
+    "TOTAL_MISMATCH",
+    "TAX_RATE_MISMATCH",
+)
 
 
 def money(value: Decimal) -> Decimal:
