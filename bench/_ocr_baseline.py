@@ -1,12 +1,13 @@
 """The baseline: the `rapidocr_onnxruntime` package's own pipeline, kept out of the venv.
 
-It is installed with pip into .cache/bench-site (no dependencies: the venv already has
-onnxruntime, pyclipper, shapely, six, PyYAML; OpenCV comes from opencv-python-headless)
-and put on sys.path only inside the benchmark.
+It is installed with pip into .cache/bench-site without its dependencies (the venv already
+has onnxruntime, pyclipper, six, PyYAML; OpenCV comes from opencv-python-headless), with
+shapely beside it where the venv lacks it, and put on sys.path only inside the benchmark.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -20,22 +21,28 @@ VERSION = "1.4.4"
 SITE = Path(__file__).resolve().parent.parent / ".cache" / "bench-site"
 
 
+def _pip_target(requirement: str) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(SITE),
+            requirement,
+        ],
+        check=True,
+    )
+
+
 def load() -> Any:
     if not (SITE / "rapidocr_onnxruntime").is_dir():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--no-deps",
-                "--target",
-                str(SITE),
-                f"rapidocr-onnxruntime=={VERSION}",
-            ],
-            check=True,
-        )
+        _pip_target(f"rapidocr-onnxruntime=={VERSION}")
+    if importlib.util.find_spec("shapely") is None and not (SITE / "shapely").is_dir():
+        _pip_target("shapely>=2,<3")  # its DB post-processing imports it
     if str(SITE) not in sys.path:
         sys.path.append(str(SITE))
     from rapidocr_onnxruntime import RapidOCR

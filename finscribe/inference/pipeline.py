@@ -37,6 +37,10 @@ class PipelineParams:
     detect_rotation: bool = True
 
 
+#: A decoded line with its resized and padded recognition input widths.
+_Reading = tuple[ctc.Decoded, int, int]
+
+
 @dataclass(slots=True)
 class _Page:
     image: Image  # upright: the given image turned clockwise by ``turned``
@@ -79,21 +83,69 @@ class OcrPipeline:
 
     async def read_pages(self, images: Sequence[Image]) -> list[list[OcrLine]]:
         pages = [await self._detect_page(_as_rgb(img)) for img in images]
-        crops = [c for p in pages for c in p.crops]
-        decoded_all = await self._recognise(crops)
+        # Upside-down pages are found from a few long lines before the rest is read, so a
+        # page turned 180 degrees is recognised once (upright pages: the same lines, read
+        # in two rounds).
+        known: list[dict[int, _Reading]] = [{} for _ in pages]
+        if self.params.detect_rotation:
+            known = await self._settle_upside_down(pages)
+        todo = [(p, i) for p, page in enumerate(pages) for i in range(len(page.crops))]
+        todo = [(p, i) for p, i in todo if i not in known[p]]
+        decoded = await self._recognise([pages[p].crops[i] for p, i in todo])
+        for (p, i), reading in zip(todo, decoded, strict=True):
+            known[p][i] = reading
         results: list[list[OcrLine]] = []
-        pos = 0
-        for page in pages:
-            n = len(page.crops)
-            decoded = decoded_all[pos : pos + n]
-            pos += n
-            if self.params.detect_rotation and n and _needs_flip_probe(decoded):
-                decoded = await self._maybe_flip(page, decoded)
+        for page, readings in zip(pages, known, strict=True):
             t0 = time.perf_counter()
-            results.append(self._assemble(page, decoded))
+            results.append(self._assemble(page, [readings[i] for i in range(len(page.crops))]))
             self.timings.other += time.perf_counter() - t0
         self.timings.pages += len(pages)
         return results
+
+    async def _settle_upside_down(self, pages: Sequence[_Page]) -> list[dict[int, _Reading]]:
+        """Turn pages that read better upside down; the readings of their probe lines.
+
+        Each page's longest lines are read as they are; where the recogniser is unsure of
+        them, they are read again turned 180 degrees, and the page is turned when that
+        reads better. Readings of a page that was turned are dropped (its crops changed).
+        """
+        probes = [orientation.probe_lines(page.quads) for page in pages]
+        wanted = [(p, i) for p, idx in enumerate(probes) for i in idx]
+        first = await self._recognise([pages[p].crops[i] for p, i in wanted])
+        known: list[dict[int, _Reading]] = [{} for _ in pages]
+        for (p, i), reading in zip(wanted, first, strict=True):
+            known[p][i] = reading
+        unsure = [
+            p
+            for p, idx in enumerate(probes)
+            if idx and _needs_flip_probe([known[p][i] for i in idx])
+        ]
+        flipped_crops = [
+            Crop(
+                image=np.ascontiguousarray(pages[p].crops[i].image[::-1, ::-1]),
+                to_page=pages[p].crops[i].to_page,
+            )
+            for p in unsure
+            for i in probes[p]
+        ]
+        flipped = iter(await self._recognise(flipped_crops))
+        for p in unsure:
+            as_is = float(np.mean([_score(known[p][i][0]) for i in probes[p]]))
+            upside = float(np.mean([_score(next(flipped)[0]) for _ in probes[p]]))
+            if upside > as_is:
+                self._turn_over(pages[p])
+                known[p] = {}
+        return known
+
+    def _turn_over(self, page: _Page) -> None:
+        """Turn the page 180 degrees: image, boxes, reading order and crops."""
+        h, w = page.image.shape[:2]
+        page.turned = (page.turned + 180) % 360
+        page.image = rotate_image(page.image, 180)
+        page.quads = [_flip_quad(q, w, h) for q in page.quads]
+        order = reading_order(page.quads, page.skew)
+        page.quads = [page.quads[i] for i in order]
+        page.crops = [crop_quad(page.image, q) for q in page.quads]
 
     async def _detect(self, image: Image) -> list[Quad]:
         t0 = time.perf_counter()
@@ -135,8 +187,10 @@ class OcrPipeline:
 
         return list(await asyncio.gather(*(one(b) for b in batches)))
 
-    async def _recognise(self, crops: Sequence[Crop]) -> list[tuple[ctc.Decoded, int, int]]:
+    async def _recognise(self, crops: Sequence[Crop]) -> list[_Reading]:
         """Decoded text per crop, with the crop's resized and padded input widths."""
+        if not crops:
+            return []
         images = [c.image for c in crops]
         t0 = time.perf_counter()
         scale = self.params.rec_width_scale
@@ -144,7 +198,7 @@ class OcrPipeline:
         batches = [rec.prepare_batch(images, indices, scale) for indices in plan]
         results = await self._run_rec(batches)
         t1 = time.perf_counter()
-        out: list[tuple[ctc.Decoded, int, int] | None] = [None] * len(crops)
+        out: list[_Reading | None] = [None] * len(crops)
         for batch, probs in zip(batches, results, strict=True):
             padded = batch.tensor.shape[3]
             steps = probs.shape[1]
@@ -156,34 +210,7 @@ class OcrPipeline:
         self.timings.lines += len(crops)
         return [o for o in out if o is not None]
 
-    async def _maybe_flip(
-        self, page: _Page, decoded: list[tuple[ctc.Decoded, int, int]]
-    ) -> list[tuple[ctc.Decoded, int, int]]:
-        probe = orientation.probe_lines(page.quads)
-        flipped = [
-            Crop(
-                image=np.ascontiguousarray(page.crops[i].image[::-1, ::-1]),
-                to_page=page.crops[i].to_page,
-            )
-            for i in probe
-        ]
-        flipped_dec = await self._recognise(flipped)
-        as_is = float(np.mean([_score(decoded[i][0]) for i in probe]))
-        upside = float(np.mean([_score(d[0]) for d in flipped_dec]))
-        if upside <= as_is:
-            return decoded
-        h, w = page.image.shape[:2]
-        page.turned = (page.turned + 180) % 360
-        page.image = rotate_image(page.image, 180)
-        page.quads = [_flip_quad(q, w, h) for q in page.quads]
-        order = reading_order(page.quads, page.skew)
-        page.quads = [page.quads[i] for i in order]
-        page.crops = [crop_quad(page.image, q) for q in page.quads]
-        return await self._recognise(page.crops)
-
-    def _assemble(
-        self, page: _Page, decoded: Sequence[tuple[ctc.Decoded, int, int]]
-    ) -> list[OcrLine]:
+    def _assemble(self, page: _Page, decoded: Sequence[_Reading]) -> list[OcrLine]:
         lines: list[OcrLine] = []
         for quad, crop, (dec, width, padded) in zip(page.quads, page.crops, decoded, strict=True):
             if not dec.chars or dec.confidence < self.params.min_line_confidence:
@@ -221,7 +248,7 @@ def _score(d: ctc.Decoded) -> float:
     return d.confidence * min(1.0, len(d.chars) / 4)
 
 
-def _needs_flip_probe(decoded: Sequence[tuple[ctc.Decoded, int, int]]) -> bool:
+def _needs_flip_probe(decoded: Sequence[_Reading]) -> bool:
     confs = [d.confidence for d, _, _ in decoded if d.chars]
     return not confs or float(np.mean(confs)) < orientation.UPRIGHT_CONFIDENCE
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from finscribe.errors import ConfigurationError, ModelNotFoundError
+from finscribe.inference import orientation
 from finscribe.inference.factory import create_engine
 from finscribe.inference.geometry import rotate_points
 from finscribe.inference.protocol import OcrEngine
@@ -102,6 +103,28 @@ async def test_rotated_page_is_read_upright(
     region = turned[int(my0) : int(my1), int(mx0) : int(mx1)]
     assert region.size
     assert region.min() < 100
+
+
+async def test_upside_down_page_is_recognised_once_and_upright_pages_once(
+    ocr_settings: OcrSettings,
+) -> None:
+    """Only the probe lines are read twice (both ways up) on a page turned 180 degrees;
+    every line of an upright page is read exactly once."""
+    texts = tuple(f"Item {n}: widgets box {n * 7} pcs at 12.50 EUR" for n in range(1, 11))
+    page = render_page(texts, size=(1240, 1200), font_px=30)
+    engine = create_engine(ocr_settings)
+    timings = engine.timings  # type: ignore[attr-defined]
+    try:
+        [upright] = await engine.read_pages([page.image])
+        assert (timings.lines, _texts(upright)) == (len(texts), list(texts))
+        timings.lines = 0
+        [turned] = await engine.read_pages([np.ascontiguousarray(page.image[::-1, ::-1])])
+        assert _texts(turned) == list(texts)
+        assert {line.rotation for line in turned} == {180}
+        # the probe lines as they are and turned over, then every line once, upright
+        assert timings.lines == 2 * orientation.FLIP_PROBE_LINES + len(texts)
+    finally:
+        await engine.close()
 
 
 async def test_skewed_page_is_read(ocr_engine: OcrEngine, rendered_page: RenderedPage) -> None:
