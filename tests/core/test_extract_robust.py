@@ -57,6 +57,8 @@ def test_ocr_label_words_repaired_loosely_only_where_a_key_is_printed() -> None:
     # a plain word inside a name or an address line is not taken for a label
     assert match_labels(["riverside", "office", "supplies", "inc"], ocr=True) == []
     assert match_labels(["suite", "12"], ocr=True) == []
+    # right after a label word, where a key goes on
+    assert [m.field for m in match_labels(["invoice", "mumber"], ocr=True)] == ["invoice_number"]
 
 
 def test_receipt_lines_with_ocr_specks_and_a_legend_without_percent_signs() -> None:

@@ -1212,13 +1212,17 @@ def match_labels(tokens: Sequence[str], ocr: bool = False) -> list[LabelMatch]:
 
     Tokens one OCR slip away from a label word are read as that word (:func:`repair_token`);
     ``ocr`` (tokens read by OCR) repairs more loosely: words with a digit or symbol anywhere,
-    plain words of six letters or more only as the first word of a segment, where a key is
-    printed (a plain word inside a name, ``Office Supplies``, is no misread ``supplier``).
+    plain words of six letters or more only as the first word of a segment or after a label
+    word, where a key is printed (a plain word inside a name, ``Office Supplies``, is no
+    misread ``supplier``).
     """
-    tokens = [
-        repair_token(t, ocr and ((i < _LOOSE_LEAD and len(t) >= 6) or not t.isalpha()))
-        for i, t in enumerate(tokens)
-    ]
+    repaired: list[str] = []
+    for i, t in enumerate(tokens):
+        # a plain word is loosely repaired as a segment's first word or right after a label
+        # word ("Invoice Mumber"), where a key is printed
+        lead = i < _LOOSE_LEAD or (i < 3 and repaired[-1] in _VOCAB)
+        repaired.append(repair_token(t, ocr and ((lead and len(t) >= 6) or not t.isalpha())))
+    tokens = repaired
     out: list[LabelMatch] = []
     i = 0
     n = len(tokens)
