@@ -248,3 +248,15 @@ def test_receipt_tax_codes_as_ocr_reads_them() -> None:
     layout = analyze_layout(document(p))
     items = receipt_items(layout, map_labels(layout), False)
     assert [(i["amount"], i.get("tax_rate")) for i in items] == [("2.17", "10"), ("3.22", "10")]
+
+
+def test_label_words_glued_by_a_speck_on_a_scan() -> None:
+    from finscribe.core.extraction.labels import map_labels
+    from finscribe.core.layout import analyze_layout
+    from tests.core.layout_helpers import document, page
+
+    p = page([("Zahlbar.bis", 100, 100), ("N.I.F.: B12345678", 100, 140)])
+    p.source = "ocr"
+    fields = {h.field for h in map_labels(analyze_layout(document(p))).hits}
+    assert "due_date" in fields
+    assert "vendor_tax_id" in fields or "customer_tax_id" in fields

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from finscribe.core.extraction.lexicon import match_labels, normalise_token
@@ -80,11 +81,22 @@ def segment_tokens(seg: Segment) -> list[str]:
     return [normalise_token(w.text) for w in seg.words]
 
 
+#: Words OCR glued with a speck: "Zahlbar.bis", "factura,FAC" (two letters on each side:
+#: "N.I.F." is one word).
+_GLUED = re.compile(r"(?<=[^\W\d_]{2})[.,](?=[^\W\d_]{2})")
+
+
 def _find_hits(seg: Segment, ocr: bool = False) -> list[LabelHit]:
     tokens = segment_tokens(seg)
     # match on non-empty tokens, keeping the original word positions
     idx = [i for i, t in enumerate(tokens) if t]
-    matches = match_labels([tokens[i] for i in idx], ocr=ocr)
+    words = [tokens[i] for i in idx]
+    if ocr:
+        # a word read with a speck inside is two words; a comma after a word is a speck
+        split = [(i, part.rstrip(",")) for i in idx for part in _GLUED.split(tokens[i])]
+        split = [(i, t) for i, t in split if t]
+        idx, words = [i for i, _ in split], [t for _, t in split]
+    matches = match_labels(words, ocr=ocr)
     out = []
     for m in matches:
         start, end = idx[m.start], idx[m.end - 1] + 1
