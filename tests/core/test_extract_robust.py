@@ -260,3 +260,22 @@ def test_label_words_glued_by_a_speck_on_a_scan() -> None:
     fields = {h.field for h in map_labels(analyze_layout(document(p))).hits}
     assert "due_date" in fields
     assert "vendor_tax_id" in fields or "customer_tax_id" in fields
+
+
+def test_thousands_group_printed_apart_stays_with_its_amount_and_a_1_read_as_7() -> None:
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("Description", 100, 600), ("Qté", 800, 600), ("Prix unitaire", 950, 600),
+            ("TVA", 1250, 600), ("Montant", 1400, 600),
+            # the rate and the amount read as one run of numbers
+            ("Formation", 100, 650), ("10", 800, 650), ("1 155,00", 950, 650),
+            ("20 % 11 550,00 EUR", 1250, 650),
+            ("Wartung", 100, 700), ("7", 800, 700), ("723,95", 950, 700), ("20 %", 1250, 700),
+            ("723,95", 1400, 700),
+        ]
+    )  # fmt: skip
+    items = build_document(document(p))["line_items"]
+    got = [(i.get("quantity"), i.get("unit_price"), i.get("tax_rate"), i["amount"]) for i in items]
+    assert got == [("10", "1155.00", "20", "11550.00"), ("1", "723.95", "20", "723.95")]

@@ -50,10 +50,12 @@ def _money_str(value: Decimal) -> str:
 
 
 def _dropped_mark(qty: Decimal, price: Decimal, amount: Decimal) -> Decimal:
-    """A quantity read without its decimal mark (``625`` for ``6.25``): the reading with the
-    mark put back where that one, and no other, makes quantity x price the printed amount."""
+    """A quantity read without its decimal mark (``625`` for ``6.25``) or a 1 read as 7: the
+    reading of the printed quantity that makes quantity x price the printed amount."""
     if abs(qty * price - amount) <= Decimal("0.01"):
         return qty
+    if qty == 7 and price == amount:
+        return Decimal(1)  # a printed 1 read as the 7 it looks like
     for places in (1, 2, 3):
         q = qty.scaleb(-places)
         if q >= Decimal("0.1") and abs(q * price - amount) <= Decimal("0.01"):

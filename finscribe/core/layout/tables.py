@@ -169,6 +169,10 @@ def assign_column(seg: Segment, columns: list[Column]) -> int:
 _NUMERIC_WORD = re.compile(r"^[-+(]?[€$£]?\d[\d.,'’]*%?\)?$|^%$|^[€$£]$|^[A-Z]{3}$")
 
 
+_LEADING_GROUP = re.compile(r"^\d{1,3}$")
+_THOUSANDS_TAIL = re.compile(r"^\d{3}(?:[.,]\d{2})?$")
+
+
 def _split_numeric(seg: Segment, columns: list[Column]) -> list[Segment]:
     """A run of numbers printed close together over several columns (``77.00 13.5%``),
     split by column; text cells (``2 pcs``, descriptions) stay whole."""
@@ -181,6 +185,16 @@ def _split_numeric(seg: Segment, columns: list[Column]) -> list[Segment]:
             groups[-1][1].append(w)
         else:
             groups.append((col, [w]))
+    # "11 550,00": a thousands group printed apart stays with its amount
+    for k in range(len(groups) - 1):
+        left, right = groups[k][1], groups[k + 1][1]
+        if (
+            len(left) > 1
+            and _LEADING_GROUP.match(left[-1].text)
+            and _THOUSANDS_TAIL.match(right[0].text)
+        ):
+            right.insert(0, left.pop())
+    groups = [g for g in groups if g[1]]
     if len(groups) < 2:
         return [seg]
     return [Segment(words, seg.page, seg.font, index=seg.index, row=seg.row) for _, words in groups]
