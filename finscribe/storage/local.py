@@ -1,6 +1,8 @@
 """Local filesystem storage: one file per key under a root folder (the embedded default).
 
-Writes go to a temporary file renamed into place, so a reader never sees half an object.
+Writes go to a temporary file renamed into place, so a reader never sees half an object;
+the file, then its folder (and any folder just made) are fsynced, so an object that was
+acknowledged survives a crash of the host.
 `presigned_url` returns a ``file://`` URL, readable only on this host.
 """
 
@@ -20,6 +22,15 @@ from finscribe.storage.keys import validate_key
 _TMP_SUFFIX = ".part"
 #: Uploads up to this size are buffered in memory and written with a single thread hop.
 _BUFFER = 4 * 1024 * 1024
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a folder's entries (a rename, a new file or folder) durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class LocalStorage:
@@ -43,15 +54,29 @@ class LocalStorage:
     def _tmp_path(self, path: Path) -> Path:
         return path.with_name(f".{path.name}.{uuid.uuid4().hex}{_TMP_SUFFIX}")
 
+    def _make_dirs(self, directory: Path) -> None:
+        """mkdir -p, with each new folder's entry made durable in its parent."""
+        if directory.is_dir():
+            return
+        missing: list[Path] = []
+        probe = directory
+        while not probe.is_dir() and probe != probe.parent:
+            missing.append(probe)
+            probe = probe.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        for created in reversed(missing):
+            _fsync_dir(created.parent)
+
     def _write(self, path: Path, data: bytes) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_dirs(path.parent)
             tmp = self._tmp_path(path)
             with tmp.open("wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             tmp.replace(path)
+            _fsync_dir(path.parent)
         except OSError as err:
             raise StorageUnavailableError(f"local storage write failed: {err.strerror}") from err
 
@@ -82,7 +107,7 @@ class LocalStorage:
         tmp = self._tmp_path(path)
         size = len(buffer)
         try:
-            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(self._make_dirs, path.parent)
             fh = await asyncio.to_thread(tmp.open, "wb")
             try:
                 await asyncio.to_thread(fh.write, buffer)
@@ -95,6 +120,7 @@ class LocalStorage:
             finally:
                 await asyncio.to_thread(fh.close)
             await asyncio.to_thread(tmp.replace, path)
+            await asyncio.to_thread(_fsync_dir, path.parent)
         except OSError as err:
             await asyncio.to_thread(tmp.unlink, missing_ok=True)
             raise StorageUnavailableError(f"local storage write failed: {err.strerror}") from err

@@ -151,6 +151,46 @@ async def test_local_storage_stays_under_its_root(tmp_path: Path) -> None:
     assert list((tmp_path / "root" / "a").iterdir()) == [tmp_path / "root" / "a" / "b"]
 
 
+@pytest.mark.parametrize("size", [1024, 6 * 1024 * 1024], ids=["buffered", "streamed"])
+async def test_local_write_fsyncs_file_then_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """Durability cannot be shown without crashing the host, so this records what os.fsync
+    is called on (a spy around the real call, not a mock): the data file, the folder the
+    file was renamed into, and the parent of every folder the write created."""
+    import stat
+
+    synced: list[tuple[str, tuple[int, int]]] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        st = os.fstat(fd)
+        synced.append(("dir" if stat.S_ISDIR(st.st_mode) else "file", (st.st_dev, st.st_ino)))
+        real_fsync(fd)
+
+    def ident(path: Path) -> tuple[int, int]:
+        st = path.stat()
+        return (st.st_dev, st.st_ino)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    root = tmp_path / "root"
+    root.mkdir()
+    storage = LocalStorage(root)
+    await storage.put_stream("t/j/source", _chunks(os.urandom(size)))
+    kinds = [kind for kind, _ in synced]
+    assert kinds.count("file") == 1
+    # the data before the rename, the folder holding the renamed file last
+    assert synced[-1] == ("dir", ident(root / "t" / "j"))
+    assert kinds.index("file") < len(kinds) - 1
+    dirs = {ino for kind, ino in synced if kind == "dir"}
+    assert {ident(root), ident(root / "t"), ident(root / "t" / "j")} <= dirs
+
+    synced.clear()
+    await storage.put_bytes("t/j/result.json", b"{}")  # folder exists: only it is synced
+    assert [kind for kind, _ in synced] == ["file", "dir"]
+    assert synced[1][1] == ident(root / "t" / "j")
+
+
 async def test_s3_upload_carries_a_verified_sha256(s3_storage: S3Storage) -> None:
     key = _prefix() + "source"
     data = os.urandom(4096)
