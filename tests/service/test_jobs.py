@@ -38,6 +38,10 @@ from finscribe.settings import LimitsSettings
 from finscribe.storage import keys
 from finscribe.storage.local import LocalStorage
 
+#: PostgreSQL-only paths (the single-statement submit on a driver connection, server-side
+#: connection drops): these tests take only the postgresql database parameter.
+ONLY_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
 
 @pytest.fixture
 def files(tmp_path: Path) -> LocalStorage:
@@ -451,11 +455,10 @@ async def _terminate_other_backends(database: Database) -> int:
     return dropped
 
 
+@ONLY_POSTGRESQL
 async def test_submit_and_reads_survive_dropped_pooled_connections(
     database: Database, service: JobService, tenants: TenantService, files: LocalStorage
 ) -> None:
-    if database.dialect != "postgresql":
-        pytest.skip("server-side connection drops: PostgreSQL")
     tenant = await _tenant(tenants)
     # Several pooled connections, all in the pool afterwards.
     await asyncio.gather(*(service.submit(tenant, os.urandom(1000)) for _ in range(4)))
@@ -485,11 +488,10 @@ async def test_submit_and_reads_survive_dropped_pooled_connections(
     assert failures <= 1
 
 
+@ONLY_POSTGRESQL
 async def test_single_statement_insert_is_safe_to_repeat(
     database: Database, tenants: TenantService
 ) -> None:
-    if database.dialect != "postgresql":
-        pytest.skip("the single-statement insert is PostgreSQL's")
     tenant = await _tenant(tenants)
     statuses = ("queued", "processing", "completed")
 
@@ -533,9 +535,8 @@ async def test_single_statement_insert_is_safe_to_repeat(
         assert len(count.all()) == 1
 
 
+@ONLY_POSTGRESQL
 async def test_single_statements_wait_for_a_pooled_connection(database: Database) -> None:
-    if database.dialect != "postgresql":
-        pytest.skip("single statements on a driver connection: PostgreSQL")
     small = Database(database.settings.model_copy(update={"pool_size": 2, "max_overflow": 10}))
     in_use: list[int] = []
 
