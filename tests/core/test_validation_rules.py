@@ -148,3 +148,42 @@ def test_settings_read_from_environment(monkeypatch: pytest.MonkeyPatch) -> None
     s = ValidationSettings()
     assert s.review_confidence == 0.8
     assert s.amount_tolerance == Decimal("0.02")
+
+
+LINE_A = {"description": "a", "quantity": "2", "unit_price": "25.00", "amount": "50.00"}
+
+
+def test_lines_short_with_no_stray_amount_are_the_vendors_error() -> None:
+    # one row of two read, nothing else printed among the items: the sums are wrong
+    got = validate(doc(GOOD, [LINE_A]), today=TODAY)
+    assert [i["code"] for i in got["issues"]] == ["LINES_SUBTOTAL_MISMATCH"]
+    assert got["valid"] is False
+
+
+def test_lines_short_with_a_stray_amount_are_our_reading() -> None:
+    settings = ValidationSettings()
+    document = doc(GOOD, [LINE_A])
+    got = validate(document, today=TODAY, stray_amounts=[Decimal("50.00")])
+    assert [(i["code"], i["severity"]) for i in got["issues"]] == [
+        ("LINE_ITEMS_INCOMPLETE", "warning")
+    ]
+    assert "50.00" in got["issues"][0]["message"]
+    assert got["valid"] is True
+    assert needs_review(document, got, settings)  # a warning that still asks for a look
+
+
+def test_stray_amounts_do_not_touch_lines_that_add_up() -> None:
+    assert codes(doc(GOOD, LINES_OK), stray_amounts=[Decimal("7.50")]) == []
+
+
+def test_line_amount_printed_stray_means_rows_merged() -> None:
+    # 2 x 25.00 read with the amount of the next row (9.99); 50.00 lies unread among the items
+    merged = [{**LINE_A, "amount": "9.99"}]
+    fields = {"subtotal": "59.99", "total_tax": "", "total": "59.99"}
+    assert "LINE_AMOUNT_MISMATCH" in codes(doc(fields, merged))
+    got = codes(doc(fields, merged), stray_amounts=[Decimal("50.00")])
+    assert "LINE_AMOUNT_MISMATCH" not in got
+    assert "LINE_ITEMS_INCOMPLETE" in got
+    # a stray amount that is not the line's own product does not excuse the line
+    other = codes(doc(fields, merged), stray_amounts=[Decimal("12.00")])
+    assert "LINE_AMOUNT_MISMATCH" in other

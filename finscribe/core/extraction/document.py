@@ -21,7 +21,12 @@ from finscribe.core.extraction.candidates import (
     generate,
     parse_rate,
 )
-from finscribe.core.extraction.items import discount_signs, line_items, receipt_items
+from finscribe.core.extraction.items import (
+    discount_signs,
+    line_items,
+    receipt_items,
+    stray_amounts,
+)
 from finscribe.core.extraction.labels import LabelMap, map_labels
 from finscribe.core.extraction.parties import (
     Party,
@@ -65,6 +70,8 @@ class Extraction:
     tax_rates: list[Decimal] = field(default_factory=list)
     currencies: set[str] = field(default_factory=set)
     paid: Decimal | None = None
+    #: Amounts printed among the line items that no item took (rows lost or merged in reading).
+    stray_amounts: list[Decimal] = field(default_factory=list)
 
 
 def _field(value: str, confidence: float, page: int, bbox: BBox, text: str) -> dict[str, Any]:
@@ -346,6 +353,7 @@ def extract_fields(
     items = line_items(tables, decimal_comma)
     if not items and document_type == "receipt":
         items = receipt_items(layout, lm, decimal_comma)
+    strays = stray_amounts(layout, tables, lm, decimal_comma, receipt=document_type == "receipt")
     discount_signs(items)
     if document_type == "credit_note":
         _credit_signs(cands, items)
@@ -447,6 +455,7 @@ def extract_fields(
         tax_rates=_tax_context(chosen, layout),
         currencies=set(span_currencies),
         paid=paid,
+        stray_amounts=strays,
     )
 
 
@@ -460,6 +469,7 @@ def validate(extraction: Extraction, settings: ValidationSettings | None = None)
         tax_rates=extraction.tax_rates,
         currencies=extraction.currencies,
         paid=extraction.paid,
+        stray_amounts=extraction.stray_amounts,
     )
     document["validation"] = result
     document["needs_review"] = needs_review(document, result, settings)

@@ -10,7 +10,7 @@ from finscribe.core.extraction.amounts import format_decimal, format_quantity, p
 from finscribe.core.extraction.candidates import parse_rate
 from finscribe.core.extraction.dates import DATE_SPAN, fold
 from finscribe.core.extraction.labels import LabelMap
-from finscribe.core.layout.analysis import Layout, Segment
+from finscribe.core.layout.analysis import Layout, Row, Segment
 from finscribe.core.layout.tables import Table, TableRow
 from finscribe.core.model import BBox
 
@@ -276,8 +276,19 @@ def _legend(layout: Layout) -> dict[str, Decimal]:
 def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> list[dict[str, Any]]:
     """Items of a receipt without a table header: ``NAME ... 9,78 B`` rows between the header
     and the first total, with an optional ``3 x 3,26`` quantity line above each."""
+    return _receipt_scan(layout, lm, decimal_comma)[0]
+
+
+def _receipt_strays(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> list[Decimal]:
+    return _receipt_scan(layout, lm, decimal_comma)[1]
+
+
+def _receipt_scan(
+    layout: Layout, lm: LabelMap, decimal_comma: bool | None
+) -> tuple[list[dict[str, Any]], list[Decimal]]:
+    """The receipt's items, and the amounts on rows after the first item that none took."""
     if not layout.pages:
-        return []
+        return [], []
     page = layout.pages[0]
     legend = _legend(layout)
     start = 0
@@ -296,6 +307,7 @@ def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> l
             end = i
             break
     items: list[dict[str, Any]] = []
+    strays: list[Decimal] = []
     pending: tuple[Decimal, Decimal, list[Segment]] | None = None
     for row in page.rows[start:end]:
         segs = row.segments
@@ -307,19 +319,17 @@ def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> l
                 if qty is not None and price is not None:
                     pending = (qty, price, list(segs))
                     continue
-        if len(segs) < 2:
-            continue
         last = segs[-1].text.strip()
         code = None
         m2 = _CODE_AMOUNT.match(last)
         if m2:
             # "2.17 8": the code letter B read as the digit it looks like
             last, code = m2.group(1), m2.group(2).replace("8", "B")
-        amount = _money(last, decimal_comma)
-        if amount is None:
-            continue
+        amount = _money(last, decimal_comma) if len(segs) >= 2 else None
         desc = " ".join(s.text for s in segs[:-1]).strip()
-        if not any(ch.isalpha() for ch in desc):
+        if amount is None or not any(ch.isalpha() for ch in desc):
+            if items:
+                strays += _row_amounts(segs, decimal_comma)
             continue
         item: dict[str, Any] = {"description": desc}
         boxes = [s.bbox for s in segs]
@@ -338,4 +348,67 @@ def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> l
         item["page"] = page.number
         item["bbox"] = BBox.enclosing(boxes).to_list()
         items.append(item)
-    return items
+    return items, strays
+
+
+# an amount as printed in an item row: digits with two decimals ("1.449,50", "3.47")
+_ROW_AMOUNT = re.compile(r"(?<![\d.,])-?(?:\d{1,3}(?:[.,' ]\d{3})+|\d+)[.,]\d{2}(?![.,]?\d)")
+
+
+def _row_amounts(segs: list[Segment], decimal_comma: bool | None) -> list[Decimal]:
+    out: list[Decimal] = []
+    for s in segs:
+        for m in _ROW_AMOUNT.finditer(s.text):
+            value = _money(m.group(0).strip(), decimal_comma)
+            if value is not None and value != 0:
+                out.append(value)
+    return out
+
+
+def stray_amounts(
+    layout: Layout,
+    tables: list[Table],
+    lm: LabelMap,
+    decimal_comma: bool | None,
+    receipt: bool,
+) -> list[Decimal]:
+    """Amounts printed among the line items that no item took: the page's evidence that a
+    row was lost or merged when read (a row inside a table's span, or between a receipt's
+    first item and its totals, that carries an amount but did not become an item)."""
+    strays: list[Decimal] = []
+    for table in tables:
+        item_rows = [r for r in table.rows if _row_item(r, table, decimal_comma) is not None]
+        taken = {(s.page, s.index) for r in item_rows for s in r.segments}
+        header = {(s.page, s.index) for s in table.header}
+        pages = sorted({r.page for r in item_rows})
+        for n in pages:
+            page = next((p for p in layout.pages if p.number == n), None)
+            if page is None:
+                continue
+            on_page = [s for r in item_rows if r.page == n for s in r.segments]
+            top = min(s.bbox.y0 for s in on_page)
+            bottom = max(s.bbox.y1 for s in on_page)
+            if n == pages[-1]:
+                bottom = _totals_top(page.rows, bottom, lm)
+            for row in page.rows:
+                box = row.bbox
+                if box.cy <= top or box.cy >= bottom:
+                    continue
+                segs = [s for s in row.segments if (s.page, s.index) not in taken | header]
+                if segs and not _is_summary(row.segments, lm):
+                    strays += _row_amounts(segs, decimal_comma)
+    if receipt and not tables:
+        strays += _receipt_strays(layout, lm, decimal_comma)
+    return strays
+
+
+def _is_summary(segs: list[Segment], lm: LabelMap) -> bool:
+    return any(h.field in _STOP_FIELDS for s in segs for h in lm.hits_in(s))
+
+
+def _totals_top(rows: list[Row], below: float, lm: LabelMap) -> float:
+    """The top of the first totals row under ``below`` (the page's bottom when none)."""
+    for row in rows:
+        if row.bbox.cy > below and _is_summary(row.segments, lm):
+            return row.bbox.y0
+    return below

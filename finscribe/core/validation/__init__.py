@@ -10,6 +10,7 @@ from typing import Any
 from finscribe.core.validation.rules import (
     ARITHMETIC_CODES,
     REQUIRED_FIELDS,
+    REVIEW_CODES,
     Context,
     Issue,
     run_rules,
@@ -19,6 +20,7 @@ from finscribe.settings import ValidationSettings
 __all__ = [
     "ARITHMETIC_CODES",
     "REQUIRED_FIELDS",
+    "REVIEW_CODES",
     "Context",
     "Issue",
     "needs_review",
@@ -35,6 +37,7 @@ def validate(
     currencies: Iterable[str] = (),
     paid: Decimal | None = None,
     discount: Decimal | None = None,
+    stray_amounts: Iterable[Decimal] = (),
 ) -> dict[str, Any]:
     """The ``validation`` object of a schema-v1 document: ``{"valid": bool, "issues": [...]}``."""
     ctx = Context(
@@ -45,6 +48,7 @@ def validate(
         currencies=set(currencies),
         paid=paid,
         discount=discount,
+        stray_amounts=list(stray_amounts),
     )
     issues = run_rules(ctx)
     return {
@@ -56,8 +60,11 @@ def validate(
 def needs_review(
     document: Mapping[str, Any], validation: Mapping[str, Any], settings: ValidationSettings
 ) -> bool:
-    """True when validation found an error or a required field is less sure than the threshold."""
+    """True when validation found an error or a reading it doubts (:data:`REVIEW_CODES`), or
+    a required field is less sure than the threshold."""
     if not validation.get("valid", False):
+        return True
+    if any(i.get("code") in REVIEW_CODES for i in validation.get("issues", [])):
         return True
     fields = document.get("fields", {})
     required = REQUIRED_FIELDS.get(str(document.get("document_type", "unknown")), ())

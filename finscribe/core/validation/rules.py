@@ -32,6 +32,10 @@ ARITHMETIC_CODES: frozenset[str] = frozenset(
     }
 )
 
+#: Codes that say our reading is unsure (not the document wrong): a warning that still asks
+#: for review.
+REVIEW_CODES: frozenset[str] = frozenset({"LINE_ITEMS_INCOMPLETE"})
+
 
 @dataclass(frozen=True, slots=True)
 class Issue:
@@ -66,6 +70,9 @@ class Context:
     paid: Decimal | None = None
     #: Discount printed between subtotal and total.
     discount: Decimal | None = None
+    #: Amounts printed among the line items that no item took: evidence that reading lost or
+    #: merged a row, so lines that do not add up may be our reading, not the vendor's sums.
+    stray_amounts: list[Decimal] = field(default_factory=list)
 
     def money(self, name: str) -> Decimal | None:
         f = self.document.get("fields", {}).get(name)
@@ -109,6 +116,18 @@ def line_amounts(ctx: Context) -> list[Issue]:
             continue
         expected = q * p
         if abs(expected - a) > ctx.tolerance(expected) + Decimal("0.005"):
+            if any(abs(expected - s) <= ctx.tolerance(expected) for s in ctx.stray_amounts):
+                # the row's own amount is printed among the items, unread: rows were merged
+                out.append(
+                    Issue(
+                        "LINE_ITEMS_INCOMPLETE",
+                        "warning",
+                        (f"line_items[{i}].amount",),
+                        f"line {i + 1}: {q} x {p} = {expected.quantize(Decimal('0.01'))} is"
+                        f" printed among the items but line {i + 1} read {a}: rows merged",
+                    )
+                )
+                continue
             out.append(
                 Issue(
                     "LINE_AMOUNT_MISMATCH",
@@ -140,6 +159,19 @@ def lines_subtotal(ctx: Context) -> list[Issue]:
     if any(abs(total_lines - t) <= tol for t in targets):
         return []
     name = "subtotal" if subtotal is not None else "total"
+    if ctx.stray_amounts:
+        # the page prints amounts among the items that no item took: a row was lost or
+        # merged in reading, so the shortfall is ours to review, not the vendor's arithmetic
+        strays = ", ".join(str(a) for a in ctx.stray_amounts[:5])
+        return [
+            Issue(
+                "LINE_ITEMS_INCOMPLETE",
+                "warning",
+                ("line_items", name),
+                f"line amounts add up to {total_lines}, {name} is {targets[0]}; amounts"
+                f" printed among the items were not read into any item ({strays})",
+            )
+        ]
     return [
         Issue(
             "LINES_SUBTOTAL_MISMATCH",

@@ -1,0 +1,84 @@
+"""Lines that do not add up: the vendor's arithmetic, or a row our reading lost or merged."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from finscribe.core.extraction import build_document
+from finscribe.core.extraction.document import extract_fields
+from finscribe.core.layout import analyze_layout
+from finscribe.core.model import DocumentText
+from finscribe.core.schema import schema_errors
+from tests.core.layout_helpers import document, page
+
+HEAD = [
+    ("ACME Supplies Ltd", 100, 100), ("Invoice", 100, 200), ("INV-2041", 400, 200),
+    ("Date", 100, 250), ("2024-03-01", 400, 250),
+    ("Description", 100, 600), ("Qty", 900, 600), ("Price", 1050, 600), ("Amount", 1350, 600),
+    ("Item one", 100, 650), ("1", 900, 650), ("10.00", 1050, 650), ("10.00", 1350, 650),
+]  # fmt: skip
+FOOT = [
+    ("Subtotal", 1000, 900), ("30.00", 1350, 900),
+    ("Total", 1000, 950), ("30.00", 1350, 950),
+]  # fmt: skip
+
+
+def _scan(rows: list[tuple[str, float, float]]) -> DocumentText:
+    p = page(rows)
+    p.source = "ocr"
+    return document(p)
+
+
+def _codes(doc: dict[str, Any]) -> list[str]:
+    return [i["code"] for i in doc["validation"]["issues"]]
+
+
+def test_short_lines_with_nothing_left_unread_stay_an_arithmetic_error() -> None:
+    doc = build_document(_scan([*HEAD, *FOOT]))
+    assert schema_errors(doc) == []
+    assert "LINES_SUBTOTAL_MISMATCH" in _codes(doc)
+    assert "LINE_ITEMS_INCOMPLETE" not in _codes(doc)
+
+
+def test_a_row_read_without_its_columns_is_evidence_of_a_lost_item() -> None:
+    # the second row's words ran together into one piece: no price or amount column
+    lost = ("Item two 2 x 10.00 20.00", 100, 700)
+    text = _scan([*HEAD, lost, *FOOT])
+    extraction = extract_fields(text, analyze_layout(text), {})
+    assert Decimal("20.00") in extraction.stray_amounts
+    doc = build_document(text)
+    assert schema_errors(doc) == []
+    assert [i["amount"] for i in doc["line_items"]] == ["10.00"]
+    assert "LINES_SUBTOTAL_MISMATCH" not in _codes(doc)
+    assert "LINE_ITEMS_INCOMPLETE" in _codes(doc)
+    assert doc["needs_review"] is True
+
+
+def test_rows_below_the_totals_are_not_evidence() -> None:
+    after = ("Paid by card 30.00 thank you", 100, 1100)
+    text = _scan([*HEAD, ("Item two", 100, 700), ("1", 900, 700), ("20.00", 1050, 700),
+                  ("20.00", 1350, 700), *FOOT, after])  # fmt: skip
+    extraction = extract_fields(text, analyze_layout(text), {})
+    assert extraction.stray_amounts == []
+    doc = build_document(text)
+    assert [i["amount"] for i in doc["line_items"]] == ["10.00", "20.00"]
+    assert not {"LINES_SUBTOTAL_MISMATCH", "LINE_ITEMS_INCOMPLETE"} & set(_codes(doc))
+
+
+def test_receipt_row_with_name_and_price_run_together_is_evidence() -> None:
+    rows = [
+        ("BAKKERIJ JANSEN", 40, 40), ("14-12-2024 07:15", 40, 120),
+        ("BROOD WIT", 40, 220), ("2,95", 480, 220),
+        ("KOFFIE VERKEERD 3,47", 40, 260),
+        ("TOTAAL", 40, 320), ("6,42", 480, 320),
+    ]  # fmt: skip
+    p = page(rows, width=630, height=900)  # type: ignore[arg-type]
+    p.source = "ocr"
+    text = document(p)
+    doc = build_document(text, {"document_type": "receipt"})
+    extraction = extract_fields(text, analyze_layout(text), {"document_type": "receipt"})
+    assert extraction.stray_amounts == [Decimal("3.47")]
+    assert [i["amount"] for i in doc["line_items"]] == ["2.95"]
+    assert "LINES_SUBTOTAL_MISMATCH" not in _codes(doc)
+    assert "LINE_ITEMS_INCOMPLETE" in _codes(doc)
