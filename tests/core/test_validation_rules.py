@@ -187,3 +187,23 @@ def test_line_amount_printed_stray_means_rows_merged() -> None:
     # a stray amount that is not the line's own product does not excuse the line
     other = codes(doc(fields, merged), stray_amounts=[Decimal("12.00")])
     assert "LINE_AMOUNT_MISMATCH" in other
+
+
+def test_lines_against_total_when_no_subtotal_was_read() -> None:
+    no_sub = {"subtotal": "", "total_tax": "", "total": "121.00"}
+    # net lines plus one VAT rate (21 %), the tax line unread: nothing to say
+    assert codes(doc(no_sub, LINES_OK)) == []
+    # a total no VAT rate explains is still a mismatch
+    assert "LINES_SUBTOTAL_MISMATCH" in codes(doc({**no_sub, "total": "133.33"}, LINES_OK))
+    # with the tax read, the lines are held to total - tax
+    taxed = {"subtotal": "", "total_tax": "20.00", "total": "120.00"}
+    assert codes(doc(taxed, LINES_OK)) == []
+    assert "LINES_SUBTOTAL_MISMATCH" in codes(doc({**taxed, "total_tax": "25.00"}, LINES_OK))
+
+
+def test_tax_rate_checked_on_total_minus_tax_when_no_subtotal_was_read() -> None:
+    lines = [{k: v for k, v in line.items() if k != "tax_rate"} for line in LINES_OK]
+    right = {"subtotal": "", "total_tax": "20.00", "total": "120.00"}
+    assert codes(doc(right, lines), tax_rates=[Decimal("20")]) == []
+    wrong = {"subtotal": "", "total_tax": "22.00", "total": "122.00"}
+    assert codes(doc(wrong, lines), tax_rates=[Decimal("20")]) == ["TAX_RATE_MISMATCH"]

@@ -82,3 +82,33 @@ def test_receipt_row_with_name_and_price_run_together_is_evidence() -> None:
     assert [i["amount"] for i in doc["line_items"]] == ["2.95"]
     assert "LINES_SUBTOTAL_MISMATCH" not in _codes(doc)
     assert "LINE_ITEMS_INCOMPLETE" in _codes(doc)
+
+
+def test_a_sum_row_whose_label_was_not_read_is_no_item() -> None:
+    rows = [
+        *HEAD,
+        ("Item two", 100, 700), ("2", 900, 700), ("5.00", 1050, 700), ("10.00", 1350, 700),
+        ("Sbtotl", 900, 760), ("20.00", 1350, 760),
+        ("Total", 1000, 950), ("20.00", 1350, 950),
+    ]  # fmt: skip
+    doc = build_document(_scan(rows))
+    assert [i["amount"] for i in doc["line_items"]] == ["10.00", "10.00"]
+    assert not {"LINES_SUBTOTAL_MISMATCH", "LINE_ITEMS_INCOMPLETE"} & set(_codes(doc))
+    # an amount alone that the items above do not add up to stays an item
+    rows[-4:-2] = [("Sbtotl", 900, 760), ("25.00", 1350, 760)]
+    doc = build_document(_scan(rows))
+    assert [i["amount"] for i in doc["line_items"]] == ["10.00", "10.00", "25.00"]
+
+
+def test_receipt_code_letter_with_a_speck_after_it() -> None:
+    rows = [
+        ("BAKKERIJ JANSEN", 40, 40), ("14-12-2024 07:15", 40, 120),
+        ("MELK HALFVOL 1L", 40, 220), ("5,76 B .", 480, 220),
+        ("BROOD WIT", 40, 260), ("2,95 A", 480, 260),
+        ("TOTAAL", 40, 320), ("8,71", 480, 320),
+    ]  # fmt: skip
+    p = page(rows, width=630, height=900)  # type: ignore[arg-type]
+    p.source = "ocr"
+    doc = build_document(document(p), {"document_type": "receipt"})
+    assert [i["amount"] for i in doc["line_items"]] == ["5.76", "2.95"]
+    assert not [c for c in _codes(doc) if c.startswith("LINE")]

@@ -13,6 +13,7 @@ from finscribe.core.extraction.labels import LabelMap
 from finscribe.core.layout.analysis import Layout, Row, Segment
 from finscribe.core.layout.tables import Table, TableRow
 from finscribe.core.model import BBox
+from finscribe.core.validation.rules import VAT_RATES
 
 _QTY_UNIT = re.compile(
     r"^(-?\d+(?:[.,]\d+)?)\s*([A-Za-zÀ-ÿ.²³/]{1,10}(?: [A-Za-zÀ-ÿ.²³/]{1,10})?)?$"
@@ -136,45 +137,8 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
     return item
 
 
-#: VAT rates in use in the countries whose invoices are read (standard and reduced, percent):
 #: a rate read with its "%" turned into a digit ("21 8", "8.18") is one of these plus a glyph.
-KNOWN_RATES: frozenset[Decimal] = frozenset(
-    Decimal(r)
-    for r in [
-        "0",
-        "2.1",
-        "2.5",
-        "2.6",
-        "3",
-        "3.7",
-        "3.8",
-        "4",
-        "4.8",
-        "5",
-        "5.5",
-        "6",
-        "7",
-        "7.7",
-        "8",
-        "8.1",
-        "9",
-        "10",
-        "12",
-        "13",
-        "13.5",
-        "14",
-        "16",
-        "17",
-        "19",
-        "20",
-        "21",
-        "22",
-        "23",
-        "24",
-        "25",
-        "27",
-    ]
-)
+KNOWN_RATES = VAT_RATES
 _PERCENT_GLYPHS = "%896043°º"
 _RATE_HEAD = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})?$")
 
@@ -201,6 +165,7 @@ def line_items(tables: list[Table], decimal_comma: bool | None) -> list[dict[str
     """The items of every table in order; a row with only text continues the item above."""
     items: list[dict[str, Any]] = []
     for table in tables:
+        first = len(items)
         pending: list[str] = []
         last_bottom: float | None = None
         last_page: int | None = None
@@ -230,14 +195,31 @@ def line_items(tables: list[Table], decimal_comma: bool | None) -> list[dict[str
             items.append(item)
             last_bottom = max(s.bbox.y1 for s in row.segments)
             last_page = row.page
+        if _is_sum_row(items[first:]):
+            items.pop()
     for item in items:
         if not item["description"]:
             del item["description"]
     return items
 
 
-# "9,78 B", and as OCR reads it: "11,72. A", "7,78 A."
-_CODE_AMOUNT = re.compile(r"^(.*?\d)[.,:;]?\s+[.,]?([A-F]|\*|8(?=$))[.,:;]?$")
+def _is_sum_row(items: list[dict[str, Any]]) -> bool:
+    """The last item is the table's own sum (a subtotal row whose label was not read): an
+    amount alone, without description, quantity or price, that the items above add up to."""
+    if len(items) < 3:
+        return False
+    last = items[-1]
+    if last.get("description") or "quantity" in last or "unit_price" in last:
+        return False
+    amounts = [i.get("amount") for i in items]
+    if any(a is None for a in amounts):
+        return False
+    above = sum((Decimal(str(a)) for a in amounts[:-1]), Decimal(0))
+    return abs(above - Decimal(str(amounts[-1]))) <= Decimal("0.01")
+
+
+# "9,78 B", and as OCR reads it: "11,72. A", "7,78 A.", "5,76 B ."
+_CODE_AMOUNT = re.compile(r"^(.*?\d)[.,:;]?\s+[.,]?([A-F]|\*|8(?=$))\s?[.,:;]?$")
 _LEGEND_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,3})?)\s?%$")
 # a rate whose "%" was not read: a small number followed by the amounts of its legend row
 _BARE_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)$")
@@ -286,7 +268,7 @@ def _receipt_strays(layout: Layout, lm: LabelMap, decimal_comma: bool | None) ->
 def _receipt_scan(
     layout: Layout, lm: LabelMap, decimal_comma: bool | None
 ) -> tuple[list[dict[str, Any]], list[Decimal]]:
-    """The receipt's items, and the amounts on rows after the first item that none took."""
+    """The receipt's items, and the amounts on rows among them that no item took."""
     if not layout.pages:
         return [], []
     page = layout.pages[0]
@@ -328,8 +310,7 @@ def _receipt_scan(
         amount = _money(last, decimal_comma) if len(segs) >= 2 else None
         desc = " ".join(s.text for s in segs[:-1]).strip()
         if amount is None or not any(ch.isalpha() for ch in desc):
-            if items:
-                strays += _row_amounts(segs, decimal_comma)
+            strays += _row_amounts(segs, decimal_comma)
             continue
         item: dict[str, Any] = {"description": desc}
         boxes = [s.bbox for s in segs]

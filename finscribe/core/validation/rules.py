@@ -32,6 +32,46 @@ ARITHMETIC_CODES: frozenset[str] = frozenset(
     }
 )
 
+#: VAT rates in use in the countries whose invoices are read (standard and reduced, percent).
+VAT_RATES: frozenset[Decimal] = frozenset(
+    Decimal(r)
+    for r in [
+        "0",
+        "2.1",
+        "2.5",
+        "2.6",
+        "3",
+        "3.7",
+        "3.8",
+        "4",
+        "4.8",
+        "5",
+        "5.5",
+        "6",
+        "7",
+        "7.7",
+        "8",
+        "8.1",
+        "9",
+        "10",
+        "12",
+        "13",
+        "13.5",
+        "14",
+        "16",
+        "17",
+        "19",
+        "20",
+        "21",
+        "22",
+        "23",
+        "24",
+        "25",
+        "27",
+    ]
+)
+
+
 #: Codes that say our reading is unsure (not the document wrong): a warning that still asks
 #: for review.
 REVIEW_CODES: frozenset[str] = frozenset({"LINE_ITEMS_INCOMPLETE"})
@@ -155,9 +195,14 @@ def lines_subtotal(ctx: Context) -> list[Issue]:
         targets.append(subtotal + abs(ctx.discount))
     if not targets:
         return []
+    tax = ctx.money("total_tax")
+    if subtotal is None and total is not None and tax is not None:
+        targets.append(total - tax)
     tol = ctx.tolerance(total_lines, 1)
     if any(abs(total_lines - t) <= tol for t in targets):
         return []
+    if subtotal is None and tax is None and total is not None and _net_of(ctx, total_lines, total):
+        return []  # net lines, the tax line not read: the total is the lines plus one VAT rate
     name = "subtotal" if subtotal is not None else "total"
     if ctx.stray_amounts:
         # the page prints amounts among the items that no item took: a row was lost or
@@ -180,6 +225,14 @@ def lines_subtotal(ctx: Context) -> list[Issue]:
             f"line amounts add up to {total_lines}, {name} is {targets[0]}",
         )
     ]
+
+
+def _net_of(ctx: Context, lines: Decimal, total: Decimal) -> bool:
+    """``total`` is ``lines`` plus VAT at one rate (a printed one, else one in use)."""
+    rates = ctx.tax_rates or sorted(VAT_RATES)
+    n = len(ctx.document.get("line_items", []))
+    tol = ctx.tolerance(total, 2) + Decimal("0.005") * n
+    return any(r > 0 and abs(lines * (1 + r / 100) - total) <= tol for r in rates)
 
 
 def total(ctx: Context) -> list[Issue]:
@@ -212,6 +265,13 @@ def tax_rate(ctx: Context) -> list[Issue]:
     if tax is None:
         return []
     lines = ctx.document.get("line_items", [])
+    tot = ctx.money("total")
+    if subtotal is None and tot is not None:
+        # no subtotal read: the net is total - tax where the line amounts add up to it
+        amounts = [to_decimal(line.get("amount")) for line in lines]
+        net = sum((a for a in amounts if a is not None), Decimal(0))
+        if lines and None not in amounts and abs(net - (tot - tax)) <= ctx.tolerance(net):
+            subtotal = tot - tax
     per_rate: dict[Decimal, Decimal] = {}
     for line in lines:
         r, a = to_decimal(line.get("tax_rate")), to_decimal(line.get("amount"))
