@@ -112,3 +112,25 @@ def test_receipt_code_letter_with_a_speck_after_it() -> None:
     doc = build_document(document(p), {"document_type": "receipt"})
     assert [i["amount"] for i in doc["line_items"]] == ["5.76", "2.95"]
     assert not [c for c in _codes(doc) if c.startswith("LINE")]
+
+
+def test_tax_rate_with_its_percent_read_as_a_digit_feeds_the_rate_check() -> None:
+    from finscribe.core.extraction.items import glyph_rate
+
+    assert glyph_rate("238") == Decimal("23")
+    assert glyph_rate("208:") == Decimal("20")
+    assert glyph_rate("5.58") == Decimal("5.5")
+    assert glyph_rate("158") is None  # 15 is no VAT rate in use
+    assert glyph_rate("2024") is None
+
+    def scan(tax: str, total: str) -> dict[str, Any]:
+        rows = [
+            *HEAD,
+            ("Subtotal", 1000, 900), ("10.00", 1350, 900),
+            ("VAT 238", 1000, 950), (tax, 1350, 950),
+            ("Total", 1000, 1000), (total, 1350, 1000),
+        ]  # fmt: skip
+        return build_document(_scan(rows))
+
+    assert "TAX_RATE_MISMATCH" not in _codes(scan("2.30", "12.30"))
+    assert "TAX_RATE_MISMATCH" in _codes(scan("3.20", "13.20"))

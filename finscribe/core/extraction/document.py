@@ -23,6 +23,7 @@ from finscribe.core.extraction.candidates import (
 )
 from finscribe.core.extraction.items import (
     discount_signs,
+    glyph_rate,
     line_items,
     receipt_items,
     stray_amounts,
@@ -232,6 +233,13 @@ def _tax_context(chosen: dict[str, Candidate], layout: Layout) -> list[Decimal]:
             r = parse_rate(text + "%" if apart else text)  # "TVA 20 %:": the sign apart
             if r is not None and r not in rates:
                 rates.append(r)
+    if not rates:
+        # "VAT 238": the % read as a digit, after the label and before the amount
+        for seg in row.segments:
+            for w in seg.words[1:] if seg is not tax.segment else seg.words[1:-1]:
+                r = glyph_rate(w.text)
+                if r is not None and r not in rates:
+                    rates.append(r)
     return rates
 
 

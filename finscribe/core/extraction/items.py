@@ -143,6 +143,19 @@ _PERCENT_GLYPHS = "%896043°º"
 _RATE_HEAD = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})?$")
 
 
+def glyph_rate(text: str) -> Decimal | None:
+    """A rate whose "%" OCR read as a digit or degree sign: ``238`` -> 23, ``208:`` -> 20
+    (only when what is left is a VAT rate in use)."""
+    t = text.strip(":;")
+    if len(t) > 1 and t[-1] in _PERCENT_GLYPHS:
+        m = _RATE_HEAD.match(t[:-1].strip())
+        if m:
+            rate = Decimal(m.group(0).replace(",", "."))
+            if rate > 0 and rate in KNOWN_RATES:
+                return rate
+    return None
+
+
 def _rate_cell(text: str, decimal_comma: bool | None) -> Decimal | None:
     """A tax-rate cell: ``20%``, ``20``, and as OCR reads a percent sign: ``21 8``, ``8.18``."""
     rate = parse_rate(text)
