@@ -47,6 +47,8 @@ from finscribe.settings import Settings, ValidationSettings
 
 #: Below this probability a field's best candidate is not reported (the field is left out).
 MIN_PROBABILITY = 0.5
+#: Where a page's footer starts (share of its height).
+FOOTER_Y = 0.85
 _ARITH_BONUS = 2.5
 _LINES_BONUS = 1.0
 _TOP_K = 4
@@ -166,6 +168,43 @@ def _pick(
         out[f] = c
         used.append(c)
     return out
+
+
+def _second_tax_id(cands: dict[str, list[Candidate]], chosen: dict[str, Candidate]) -> None:
+    """Two different valid VAT IDs, each after a VAT label, and the customer's not told
+    apart by its label ("VAT No." in both parties): the vendor's is the one printed more
+    often (a footer on every page), else the one in the page footer, else the scorer's
+    choice; the other is the customer's."""
+    vendor = chosen.get("vendor_tax_id")
+    if vendor is None or "customer_tax_id" in chosen or vendor.features.get("format_ok") != 1.0:
+        return
+    valid = [
+        c
+        for c in cands.get("vendor_tax_id", [])
+        if c.score >= MIN_PROBABILITY and c.features.get("format_ok") == 1.0
+    ]
+    others = [c for c in valid if c.value != vendor.value]
+    if len({c.value for c in others}) != 1 or any(
+        _overlaps(c, u) for c in others for u in chosen.values() if u is not vendor
+    ):
+        return
+    other = max(others, key=lambda c: c.score)
+    mine = [c for c in valid if c.value == vendor.value]
+
+    def footer(cs: list[Candidate]) -> bool:
+        return any(c.features.get("y_rel", 0.0) >= FOOTER_Y for c in cs)
+
+    if len(others) > len(mine) or (
+        len(others) == len(mine) and footer(others) and not footer(mine)
+    ):
+        chosen["vendor_tax_id"] = other
+        other = max(mine, key=lambda c: c.score)
+    twin = next(
+        (c for c in cands.get("customer_tax_id", []) if _span_key(c) == _span_key(other)), None
+    )
+    if twin is not None:
+        twin.score = other.score
+        chosen["customer_tax_id"] = twin
 
 
 def _party_fields(prefix: str, party: Party | None) -> dict[str, dict[str, Any]]:
@@ -389,6 +428,7 @@ def extract_fields(
         )
     )
     _merge_tax_rows(cands, chosen, layout)
+    _second_tax_id(cands, chosen)
     fields: dict[str, dict[str, Any]] = {}
     for fname in (*MONEY_FIELDS, *DATE_FIELDS):
         if fname in chosen:
