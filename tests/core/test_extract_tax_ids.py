@@ -37,3 +37,36 @@ def test_one_vat_id_is_the_vendors_only() -> None:
 def test_the_same_id_printed_twice_is_no_customer() -> None:
     again = ("VAT No. GB744058826", 1000, 440)
     assert _fields([*TOP, again, VENDOR_VAT]) == {"vendor_tax_id": "GB744058826"}
+
+
+def test_tax_id_misread_put_right_only_by_a_single_valid_reading() -> None:
+    from finscribe.core.validation.ids import is_valid_tax_id, repair_tax_id
+
+    assert repair_tax_id("NL105003700801") == "NL105003700B01"  # B read as 8
+    assert repair_tax_id("B80622973887") == "BE0622973887"  # E of the prefix read as 8
+    assert repair_tax_id("ESB5O357060") == "ESB50357060"  # 0 read as O
+    assert repair_tax_id("GB744058826") == "GB744058826"  # valid: as is
+    assert repair_tax_id("B64876709") is None  # no country prefix: a national number
+    assert repair_tax_id("1845309883983") is None
+    # a reading that needs more changes than allowed is left alone
+    assert is_valid_tax_id("DE826097222")
+    assert repair_tax_id("DE8Z6O97ZZZ") is None
+
+
+def _vat_on(source: str, printed: str) -> str | None:
+    rows = [*TOP, ("Northwind Trading Ltd - VAT No. " + printed, 100, 2150)]
+    p = page(rows)
+    p.source = source
+    doc = build_document(document(p))
+    field = doc["fields"].get("vendor_tax_id")
+    return None if field is None else str(field["value"])
+
+
+def test_misread_vat_id_repaired_on_a_scan_not_on_a_text_layer() -> None:
+    assert _vat_on("ocr", "NL105003700801") == "NL105003700B01"
+    # printed text is what the document says: an invalid ID stays for INVALID_TAX_ID
+    assert _vat_on("text_layer", "NL105003700801") == "NL105003700801"
+
+
+def test_check_letter_read_apart_belongs_to_the_id() -> None:
+    assert _vat_on("ocr", "IE6834291 R") == "IE6834291R"

@@ -21,6 +21,7 @@ from finscribe.core.validation.ids import (
     is_valid_iban,
     is_valid_tax_id,
     repair_iban,
+    repair_tax_id,
 )
 
 MONEY_FIELDS = ("subtotal", "total_tax", "total", "amount_due")
@@ -401,7 +402,10 @@ def _id_candidates(
                 continue
             last = normalise_token(words[n - 1].text)
             if n > 1 and last.isalpha() and last not in ("mwst", "tva", "iva"):
-                continue
+                # a check letter printed or read apart ("IE6834291 R") belongs to the ID
+                joined = compact_id(" ".join(w.text for w in words[:n]))
+                if len(last) > 1 or is_valid_tax_id(joined) is not True:
+                    continue
             end = n
             # a Swiss UID ends in MWST / TVA / IVA (read as a label word): it is part of the ID
             if a + end < len(seg.words) and normalise_token(seg.words[a + end].text) in (
@@ -417,6 +421,10 @@ def _id_candidates(
             if sum(ch.isdigit() for ch in compact) < len(compact) // 2:
                 continue
             valid = is_valid_tax_id(compact)
+            if not valid and page.source == "ocr":
+                repaired = repair_tax_id(compact)
+                if repaired is not None:
+                    compact, valid = repaired, True  # misread characters put right by the check
             for fname in TAX_ID_FIELDS:
                 c = Candidate(
                     fname,

@@ -117,3 +117,58 @@ VAT_RE = re.compile(
     r"\b((?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)"
     r"\s?[0-9A-Z][0-9A-Z .]{1,16}[0-9A-Z]|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3}(?:\s?(?:MWST|TVA|IVA))?)"
 )
+
+
+#: Characters OCR confuses inside an ID, each with what it may stand for.
+_ID_CONFUSIONS = {
+    "O": "0", "D": "0", "Q": "0", "0": "O", "I": "1", "L": "1", "1": "I",
+    "S": "5", "5": "S", "B": "8", "8": "B", "Z": "2", "2": "Z", "G": "6", "6": "G",
+}  # fmt: skip
+#: In the two-letter country prefix, digits read for its letters.
+_PREFIX_LETTERS = {"0": "OD", "1": "IL", "2": "Z", "4": "A", "5": "S", "6": "G", "8": "BE"}
+_VAT_COUNTRIES = frozenset(
+    [
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GB", "HR", "HU",
+        "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "CH", "NO",
+    ]
+)  # fmt: skip
+
+
+def repair_tax_id(text: str, max_changes: int = 2) -> str | None:
+    """A VAT ID as OCR misread it (``NL105003700801``, ``B80622973887``) put right by its
+    check digits: up to ``max_changes`` confusable characters (O/0, I/1, S/5, B/8, Z/2, G/6;
+    a digit read for a prefix letter) are swapped, and a reading is returned only when it
+    is the one reading that validates. A valid ID comes back as is; None when no single
+    reading validates or the ID has no country prefix (as read, or a digit away)."""
+    s = compact_id(text)
+    if is_valid_tax_id(s):
+        return s
+    if len(s) < 6:
+        return None
+    prefixes = [(s[:2], 0)]
+    if s[:2] not in _VAT_COUNTRIES:
+        prefixes = [
+            (a + b, int(a != s[0]) + int(b != s[1]))
+            for a in (s[0], *_PREFIX_LETTERS.get(s[0], ""))
+            for b in (s[1], *_PREFIX_LETTERS.get(s[1], ""))
+            if a + b in _VAT_COUNTRIES and (a != s[0] or b != s[1])
+        ]
+        if not prefixes or not (s[0].isalpha() or s[1].isalpha()):
+            return None
+    valid: set[str] = set()
+    body = s[2:]
+    for prefix, used in prefixes:
+        spots = [i for i, ch in enumerate(body) if ch in _ID_CONFUSIONS]
+        for k in range(0, max_changes - used + 1):
+            for chosen in itertools.combinations(spots, k):
+                chars = list(body)
+                for i in chosen:
+                    chars[i] = _ID_CONFUSIONS[chars[i]]
+                reading = prefix + "".join(chars)
+                if is_valid_tax_id(reading):
+                    valid.add(reading)
+            if valid:
+                break  # the fewest changes that validate
+        if len(valid) > 1:
+            return None
+    return valid.pop() if len(valid) == 1 else None
