@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from finscribe.core.extraction.candidates import (
     generate,
     parse_rate,
 )
+from finscribe.core.extraction.dates import fold
 from finscribe.core.extraction.items import (
     discount_signs,
     glyph_rate,
@@ -29,6 +31,7 @@ from finscribe.core.extraction.items import (
     stray_amounts,
 )
 from finscribe.core.extraction.labels import LabelMap, map_labels
+from finscribe.core.extraction.lexicon import edit_distance
 from finscribe.core.extraction.parties import (
     Party,
     PartyLine,
@@ -229,6 +232,25 @@ def _line_field(line: PartyLine, p: float) -> dict[str, Any]:
     return _field(line.text, p * line.confidence, line.page, line.bbox, line.text)
 
 
+#: How one pays, printed after the same labels as the terms ("Forma de pago: transferencia").
+_METHOD_WORDS = ("transferencia", "bonifico", "virement", "uberweisung", "overschrijving")
+_METHOD_LEAD = ("par ", "tramite ", "by bank transfer", "bank transfer")
+
+
+def _payment_method(text: str) -> bool:
+    """The text names a payment method, not terms: no number, and a transfer word (as OCR
+    may misread it) or a French / Italian "by ..." ("par virement", "tramite bonifico")."""
+    head = re.split(r"·|\bIBAN\b|\b1BAN\b", text)[0]  # bank details may follow
+    if any(ch.isdigit() for ch in head):
+        return False
+    folded = fold(head).strip()
+    if folded.startswith(_METHOD_LEAD):
+        return True
+    return any(
+        edit_distance(w, m, 2) <= 2 for w in re.findall(r"[a-z]{6,}", folded) for m in _METHOD_WORDS
+    )
+
+
 def _payment_terms(layout: Layout, lm: LabelMap) -> dict[str, Any] | None:
     """The text after a payment-terms label: in its segment, to its right, or below it."""
     for hit in lm.hits:
@@ -249,7 +271,7 @@ def _payment_terms(layout: Layout, lm: LabelMap) -> dict[str, Any] | None:
                     words = list(min(cands, key=lambda s: abs(s.bbox.x0 - seg.bbox.x0)).words)
                     break
         text = " ".join(w.text for w in words).strip(" :")
-        if len(text) < 2:
+        if len(text) < 2 or _payment_method(text):
             continue
         box = BBox.enclosing([w.bbox for w in words])
         conf = 0.8 * min(w.confidence for w in words)

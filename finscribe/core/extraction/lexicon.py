@@ -1129,6 +1129,11 @@ _CONFUSIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it exceeds ``limit``."""
+    return _distance(a, b, limit)
+
+
 def _distance(a: str, b: str, limit: int) -> int:
     """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it exceeds ``limit``."""
     if abs(len(a) - len(b)) > limit:

@@ -1,0 +1,44 @@
+"""Payment terms versus the payment method printed after the same label."""
+
+from __future__ import annotations
+
+from finscribe.core.extraction import build_document
+from tests.core.layout_helpers import document, page
+
+TOP = [
+    ("Ruiz Construcciones S.L.", 100, 100), ("FACTURA", 1200, 100),
+    ("Factura n.º", 1000, 200), ("FAC-2041", 1250, 200),
+    ("Fecha", 1000, 240), ("01/03/2024", 1250, 240),
+    ("Total", 1000, 1000), ("120,00", 1350, 1000),
+]  # fmt: skip
+
+
+def _terms(*rows: tuple[str, float, float]) -> str | None:
+    p = page([*TOP, *rows])
+    p.source = "ocr"
+    field = build_document(document(p))["fields"].get("payment_terms")
+    return None if field is None else str(field["value"])
+
+
+def test_terms_after_the_label_are_kept() -> None:
+    assert _terms(("Forma de pago: Pago a 30 días", 100, 1200)) == "Pago a 30 días"
+    assert _terms(("Condiciones de pago: Pago al contado", 100, 1200)) == "Pago al contado"
+
+
+def test_a_payment_method_is_no_terms() -> None:
+    assert _terms(("Forma de pago: transferencia", 100, 1200)) is None
+    # as OCR misreads it, with the bank details after it
+    assert _terms(("Forma de pago: transferenda · IBAN ES60 3081 7624", 100, 1200)) is None
+    # a method with a number of days is terms
+    got = _terms(("Forma de pago: Transferencia bancaria a 30 días", 100, 1200))
+    assert got == "Transferencia bancaria a 30 días"
+
+
+def test_method_words() -> None:
+    from finscribe.core.extraction.document import _payment_method
+
+    assert _payment_method("tramite bonifico")
+    assert _payment_method("par vlrement")
+    assert not _payment_method("Net 30")
+    assert not _payment_method("Due on receipt")
+    assert not _payment_method("Sofort zahlbar ohne Abzug")
