@@ -42,3 +42,22 @@ def test_method_words() -> None:
     assert not _payment_method("Net 30")
     assert not _payment_method("Due on receipt")
     assert not _payment_method("Sofort zahlbar ohne Abzug")
+
+
+def test_terms_words_misread_by_ocr_are_put_right() -> None:
+    from finscribe.core.extraction.document import _repair_terms
+
+    assert _repair_terms("Pago a 30 dias") == "Pago a 30 días"  # accent lost
+    assert _repair_terms("14 daya net") == "14 days net"  # one letter misread
+    assert _repair_terms("Net. 30") == "Net 30"  # a speck read as a dot
+    assert _repair_terms("Pago a 30 díaa") == "Pago a 30 días"
+    # words that are no terms word, or near more than one, stay as read
+    assert _repair_terms("Due on receipt") == "Due on receipt"
+    assert _repair_terms("Zahlbar bis Quartalsende") == "Zahlbar bis Quartalsende"
+    assert _terms(("Forma de pago: Pago a 30 dias", 100, 1200)) == "Pago a 30 días"
+
+
+def test_terms_on_a_text_layer_are_what_is_printed() -> None:
+    p = page([*TOP, ("Forma de pago: Pago a 30 dias", 100, 1200)])
+    field = build_document(document(p))["fields"]["payment_terms"]
+    assert field["value"] == "Pago a 30 dias"

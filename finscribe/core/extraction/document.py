@@ -237,6 +237,106 @@ _METHOD_WORDS = ("transferencia", "bonifico", "virement", "uberweisung", "oversc
 _METHOD_LEAD = ("par ", "tramite ", "by bank transfer", "bank transfer")
 
 
+#: Words of payment terms in the languages read ("Net 30 days", "Pago a 30 días").
+_TERMS_WORDS = tuple(
+    [
+        "net",
+        "days",
+        "day",
+        "within",
+        "of",
+        "invoice",
+        "date",
+        "due",
+        "on",
+        "receipt",
+        "payment",
+        "upon",
+        "end",
+        "month",
+        "immediately",
+        "payable",
+        "tage",
+        "tagen",
+        "netto",
+        "zahlbar",
+        "innerhalb",
+        "sofort",
+        "ohne",
+        "abzug",
+        "nach",
+        "rechnungsdatum",
+        "rechnungserhalt",
+        "zahlung",
+        "skonto",
+        "jours",
+        "facture",
+        "réception",
+        "paiement",
+        "fin",
+        "mois",
+        "dès",
+        "comptant",
+        "sous",
+        "pago",
+        "días",
+        "contado",
+        "fecha",
+        "factura",
+        "neto",
+        "bancaria",
+        "recepción",
+        "vencimiento",
+        "dentro",
+        "giorni",
+        "data",
+        "fattura",
+        "pagamento",
+        "vista",
+        "mese",
+        "ricevimento",
+        "bancario",
+        "rimessa",
+        "diretta",
+        "entro",
+        "betaling",
+        "binnen",
+        "dagen",
+        "factuurdatum",
+        "ontvangst",
+        "direct",
+    ]
+)
+_TERMS_BY_FOLD = {fold(w): w for w in _TERMS_WORDS}
+_TERMS_UNITS = frozenset({"days", "day", "tage", "tagen", "jours", "días", "giorni", "dagen"})
+
+
+def _repair_terms(text: str) -> str:
+    """Terms as OCR read them put right word by word: an accent lost (``dias`` -> ``días``),
+    one letter misread (``daya`` -> ``days``) where one terms word is that near, a speck
+    read as a dot after a terms word dropped (``Net. 30``)."""
+    out: list[str] = []
+    for token in text.split(" "):
+        word = token.rstrip(".")
+        key = fold(word)
+        if word.isalpha() and key not in _TERMS_BY_FOLD and len(key) >= 4:
+            near = {v for k, v in _TERMS_BY_FOLD.items() if edit_distance(key, k, 1) <= 1}
+            if len(near) > 1:
+                near = {v for v in near if len(fold(v)) == len(key)} or near  # a letter misread
+            if len(near) > 1 and out and out[-1].isdigit():
+                near &= _TERMS_UNITS  # after a number: "30 daya" is days, not data
+            if len(near) == 1:
+                key = fold(near.pop())
+        fixed = _TERMS_BY_FOLD.get(key) if word.isalpha() else None
+        if fixed is None:
+            out.append(token)
+        elif word.isupper() and len(word) > 1:
+            out.append(fixed.upper())
+        else:
+            out.append(fixed.capitalize() if word[:1].isupper() else fixed)
+    return " ".join(out)
+
+
 def _payment_method(text: str) -> bool:
     """The text names a payment method, not terms: no number, and a transfer word (as OCR
     may misread it) or a French / Italian "by ..." ("par virement", "tramite bonifico")."""
@@ -273,6 +373,8 @@ def _payment_terms(layout: Layout, lm: LabelMap) -> dict[str, Any] | None:
         text = " ".join(w.text for w in words).strip(" :")
         if len(text) < 2 or _payment_method(text):
             continue
+        if page.source == "ocr":
+            text = _repair_terms(text)
         box = BBox.enclosing([w.bbox for w in words])
         conf = 0.8 * min(w.confidence for w in words)
         return _field(text, conf, seg.page, box, text)
