@@ -1,4 +1,4 @@
-"""Payment terms versus the payment method printed after the same label."""
+"""Header values as OCR misreads them: payment terms (and the method beside them), numbers."""
 
 from __future__ import annotations
 
@@ -61,3 +61,16 @@ def test_terms_on_a_text_layer_are_what_is_printed() -> None:
     p = page([*TOP, ("Forma de pago: Pago a 30 dias", 100, 1200)])
     field = build_document(document(p))["fields"]["payment_terms"]
     assert field["value"] == "Pago a 30 dias"
+
+
+def test_a_label_word_misread_is_no_invoice_number() -> None:
+    def number(*key: tuple[str, float, float]) -> str | None:
+        rows = [("Northwind Trading Ltd", 100, 100), *key, ("Total", 1000, 1000)]
+        p = page([*rows, ("120.00", 1350, 1000)])
+        p.source = "ocr"
+        field = build_document(document(p))["fields"].get("invoice_number")
+        return None if field is None else str(field["value"])
+
+    assert number(("Invoice No.", 1000, 150), ("Bil1", 1300, 150)) is None
+    assert number(("Invoice Number", 1000, 150), ("lmvoice", 1300, 150)) is None
+    assert number(("Invoice No.", 1000, 150), ("INV-2041", 1300, 150)) == "INV-2041"

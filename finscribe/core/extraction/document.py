@@ -531,6 +531,10 @@ def extract_fields(
     lines_sum: Decimal | None = None
     if items and all("amount" in i for i in items):
         lines_sum = sum((Decimal(i["amount"]) for i in items), Decimal(0))
+    # a document number has digits: a label word OCR misread ("lmvoice", "Bil1") is none
+    cands["invoice_number"] = [
+        c for c in cands.get("invoice_number", []) if sum(ch.isdigit() for ch in c.value) >= 2
+    ]
     chosen = _choose_money(cands, lines_sum)
     used = list(chosen.values())
     amount_due = _pick(cands, ("amount_due",), list(used))
