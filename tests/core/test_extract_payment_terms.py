@@ -74,3 +74,6 @@ def test_a_label_word_misread_is_no_invoice_number() -> None:
     assert number(("Invoice No.", 1000, 150), ("Bil1", 1300, 150)) is None
     assert number(("Invoice Number", 1000, 150), ("lmvoice", 1300, 150)) is None
     assert number(("Invoice No.", 1000, 150), ("INV-2041", 1300, 150)) == "INV-2041"
+    # short numbers of a small business are numbers all the same
+    assert number(("Invoice No.", 1000, 150), ("7", 1300, 150)) == "7"
+    assert number(("Invoice No.", 1000, 150), ("INV-7", 1300, 150)) == "INV-7"

@@ -454,6 +454,13 @@ def _merge_tax_rows(
     chosen["total_tax"] = merged
 
 
+def _word_like(value: str) -> bool:
+    """A word rather than a number: letters and digits only, three letters or more, at most
+    one digit (what a misread label word looks like)."""
+    letters = sum(ch.isalpha() for ch in value)
+    return value.isalnum() and letters >= 3 and sum(ch.isdigit() for ch in value) < 2
+
+
 def _credit_signs(cands: dict[str, list[Candidate]], items: list[dict[str, Any]]) -> None:
     """A credit note printing its amounts negative (its most probable total, or most of its
     amounts, read with a minus): those read without their minus (OCR loses a short dash
@@ -531,9 +538,10 @@ def extract_fields(
     lines_sum: Decimal | None = None
     if items and all("amount" in i for i in items):
         lines_sum = sum((Decimal(i["amount"]) for i in items), Decimal(0))
-    # a document number has digits: a label word OCR misread ("lmvoice", "Bil1") is none
+    # a label word OCR misread ("lmvoice", "Bil1") is no document number; short numbers
+    # ("7", "A1", "INV-7") are
     cands["invoice_number"] = [
-        c for c in cands.get("invoice_number", []) if sum(ch.isdigit() for ch in c.value) >= 2
+        c for c in cands.get("invoice_number", []) if not _word_like(c.value)
     ]
     chosen = _choose_money(cands, lines_sum)
     used = list(chosen.values())
