@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench._report import write_section
 from finscribe.core.extraction.scoring import HEADER_FIELDS, item_cell_counts, same
 from finscribe.core.pipeline import analyze, default_engine
 from finscribe.core.validation import ARITHMETIC_CODES
@@ -187,17 +188,6 @@ def _table(sets: list[SetStats]) -> str:
     return "\n".join(rows + summary)
 
 
-def _write_section(path: Path, body: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + body + ("\n" + text[nxt + 1 :] if nxt != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=7_000_000, help="first seed of the eval set")
@@ -255,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{detail}\n\n{table}\n"
         )
         args.write.parent.mkdir(parents=True, exist_ok=True)
-        _write_section(args.write, body)
+        write_section(SECTION, body, args.write)
         print(f"wrote {args.write}", file=sys.stderr)
     return 0
 

@@ -35,8 +35,9 @@ from typing import TypeVar
 
 import httpx
 
+from bench._report import DOC, write_section
+
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## API (make bench-api)"
 FILE_BYTES = 100 * 1024
 T = TypeVar("T")
@@ -570,7 +571,7 @@ def _machine() -> str:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{os.cpu_count()} CPU cores, Python {platform.python_version()}, load average at the "
-        f"end {load} (other work on the machine shares the cores)"
+        f"end {load} (1, 5 and 15 minutes)"
     )
 
 
@@ -654,19 +655,6 @@ _GENERATORS = {
     "client CPU per request)",
     "httpx": "httpx async clients (`--generator httpx`)",
 }
-
-
-def _write_section(md: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + md
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        end = len(text) if nxt < 0 else nxt + 1
-        text = text[:start] + md + ("\n" + text[end:] if nxt >= 0 else "")
-    DOC.write_text(text, encoding="utf-8")
 
 
 def _print(sub: list[Row], e2e: list[Row]) -> None:
@@ -777,7 +765,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.write and not args.end_to_end:
         print("\nnot written (--no-end-to-end): the section needs both tables")
     elif args.write:
-        _write_section(_markdown(sub, e2e, cpu, args, db_label, elapsed))
+        write_section(SECTION, _markdown(sub, e2e, cpu, args, db_label, elapsed))
         print(f"\nwritten to {DOC.relative_to(ROOT)}")
 
 

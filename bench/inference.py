@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 
+from bench._report import cpu_model
 from finscribe.inference.engine import PipelineEngine
 from finscribe.inference.factory import create_engine, pipeline_params
 from finscribe.inference.protocol import Image
@@ -171,15 +172,7 @@ async def bench(args: argparse.Namespace) -> list[Run]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores"
+    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 def table(runs: list[Run]) -> str:

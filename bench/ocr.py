@@ -28,10 +28,10 @@ from rich.table import Table
 from bench import _ocr_baseline
 from bench._ocr_data import CATEGORIES, BenchPage, build_pages
 from bench._ocr_metrics import PredWord, Score, score_page
+from bench._report import DOC, cpu_model, write_section
 from finscribe.settings import OcrSettings
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## OCR (make bench-ocr)"
 MODELS = ("ppocrv6-small-tinydet", "ppocrv6-small", "ppocrv5", "ppocrv4", "ppocrv6-tiny")
 console = Console()
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     load = f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     md = _markdown(rows, args, elapsed, load)
     if args.write:
-        _write_section(md)
+        write_section(SECTION, md)
         console.print(f"[green]wrote the table to {DOC.relative_to(ROOT)}[/]")
     else:
         print(md)
@@ -203,16 +203,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _machine() -> str:
     import onnxruntime
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     return (
-        f"{os.cpu_count()} CPU cores ({cpu}), Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPU cores ({cpu_model()}), Python {platform.python_version()}, "
         f"onnxruntime {onnxruntime.__version__}"
     )
 
@@ -247,19 +239,6 @@ def _markdown(rows: list[list[str]], args: argparse.Namespace, elapsed: float, l
     ]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
-
-
-def _write_section(md: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + md
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        end = len(text) if nxt < 0 else nxt + 1
-        text = text[:start] + md + ("\n" + text[end:] if nxt >= 0 else "")
-    DOC.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
