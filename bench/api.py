@@ -36,6 +36,7 @@ from typing import TypeVar
 import httpx
 
 from bench._report import DOC, write_section
+from tests.service._stack import clean_environ, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## API (make bench-api)"
@@ -53,12 +54,6 @@ class Row:
     p99_ms: float | None = None
     errors: int = 0
     note: str = ""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _pg_up() -> bool:
@@ -136,9 +131,7 @@ async def _cancel_queued(db_url: str) -> None:
 
 
 def _env(db_url: str, redis_url: str, storage: Path, log_level: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FINSCRIBE_")}
-    for legacy in ("DATABASE_URL", "REDIS_URL", "STORAGE_BUCKET", "MAX_UPLOAD_MB", "LOG_LEVEL"):
-        env.pop(legacy, None)
+    env = clean_environ()
     env.update(
         FINSCRIBE_DB_URL=db_url,
         FINSCRIBE_REDIS_URL=redis_url,
@@ -707,7 +700,7 @@ def main(argv: list[str] | None = None) -> None:
 
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="finscribe-bench-api-"))
-    redis = ValkeyServer(host="127.0.0.1", port=_free_port())
+    redis = ValkeyServer(host="127.0.0.1", port=free_port())
     redis.start()
     api: subprocess.Popen[bytes] | None = None
     try:
@@ -716,7 +709,7 @@ def main(argv: list[str] | None = None) -> None:
             env = _env(
                 db_url, f"redis://127.0.0.1:{redis.port}/0", work / "storage", args.log_level
             )
-            port = _free_port()
+            port = free_port()
             url = f"http://127.0.0.1:{port}"
             api = _spawn(
                 [

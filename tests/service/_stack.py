@@ -33,11 +33,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def service_env(*, db_url: str, redis_url: str, storage_dir: Path, **extra: str) -> dict[str, str]:
-    """The environment of a service process: only FinScribe variables we set count."""
+def clean_environ() -> dict[str, str]:
+    """This process's environment without any FinScribe setting (prefixed or legacy name)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FINSCRIBE_")}
     for legacy in ("DATABASE_URL", "REDIS_URL", "STORAGE_BUCKET", "MAX_UPLOAD_MB", "LOG_LEVEL"):
         env.pop(legacy, None)
+    return env
+
+
+def service_env(*, db_url: str, redis_url: str, storage_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a service process: only FinScribe variables we set count."""
+    env = clean_environ()
     env.update(
         FINSCRIBE_DB_URL=db_url,
         FINSCRIBE_REDIS_URL=redis_url,
