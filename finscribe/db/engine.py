@@ -129,37 +129,43 @@ class Database:
 
         Raises DatabaseUnavailableError when the database cannot be reached.
         """
-        for attempt in (1, 2):
-            try:
-                async with self._hot_path_slots(), self.engine.connect() as conn:
-                    pooled = await conn.get_raw_connection()
-                    try:
-                        return await statement(pooled.driver_connection)
-                    except DRIVER_CONNECTION_ERRORS as err:
-                        # What SQLAlchemy does on a disconnect it sees itself: every pooled
-                        # connection older than now is replaced on its next checkout.
-                        self.engine.sync_engine.pool._invalidate(pooled, err)
-                        raise
-            except (*CONNECTION_ERRORS, *DRIVER_CONNECTION_ERRORS) as err:
-                if attempt == 2:
-                    raise DatabaseUnavailableError(
-                        f"database unavailable: {type(err).__name__}"
-                    ) from err
-        raise AssertionError("unreachable")
+
+        async def once() -> T:
+            async with self._hot_path_slots(), self.engine.connect() as conn:
+                pooled = await conn.get_raw_connection()
+                try:
+                    return await statement(pooled.driver_connection)
+                except DRIVER_CONNECTION_ERRORS as err:
+                    # What SQLAlchemy does on a disconnect it sees itself: every pooled
+                    # connection older than now is replaced on its next checkout.
+                    self.engine.sync_engine.pool._invalidate(pooled, err)
+                    raise
+
+        return await _twice(once, (*CONNECTION_ERRORS, *DRIVER_CONNECTION_ERRORS))
 
     async def check(self) -> None:
         """Readiness: one round trip (once more on a fresh connection if a pooled one was
         dead), DatabaseUnavailableError if it fails."""
-        for attempt in (1, 2):
-            try:
-                async with self.engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
-                return
-            except CONNECTION_ERRORS as err:
-                if attempt == 2:
-                    raise DatabaseUnavailableError(
-                        f"database unavailable: {type(err).__name__}"
-                    ) from err
+
+        async def ping() -> None:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        await _twice(ping, CONNECTION_ERRORS)
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def _twice(op: Callable[[], Awaitable[T]], errors: tuple[type[BaseException], ...]) -> T:
+    """``op()``, once more if it met a dead connection (the pool replaces those);
+    DatabaseUnavailableError when the second try fails too."""
+    for attempt in (1, 2):
+        try:
+            return await op()
+        except errors as err:
+            if attempt == 2:
+                raise DatabaseUnavailableError(
+                    f"database unavailable: {type(err).__name__}"
+                ) from err
+    raise AssertionError("unreachable")
