@@ -56,13 +56,13 @@ class LocalStorage:
 
     def _make_dirs(self, directory: Path) -> None:
         """mkdir -p, with each new folder's entry made durable in its parent."""
-        if directory.is_dir():
-            return
         missing: list[Path] = []
         probe = directory
         while not probe.is_dir() and probe != probe.parent:
             missing.append(probe)
             probe = probe.parent
+        if not missing:
+            return
         directory.mkdir(parents=True, exist_ok=True)
         for created in reversed(missing):
             _fsync_dir(created.parent)
