@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from finscribe.constants import DEFAULT_DPI, ENV_PREFIX
+from finscribe.constants import DEFAULT_DPI, ENV_PREFIX, OCR_REC_WIDTH_SCALE
 from finscribe.errors import ConfigurationError
 
 #: The repository (or install) root: where `make models` puts the OCR models by default.
@@ -78,7 +78,7 @@ class OcrSettings(BaseSettings):
     det_unclip_ratio: float = Field(default=1.6, gt=0)
     rec_batch_size: int = Field(default=16, ge=1)
     rec_width_scale: float = Field(
-        default=0.85,
+        default=OCR_REC_WIDTH_SCALE,
         gt=0.25,
         le=2.0,
         description="recognition input width against the line's aspect ratio (below 1: "

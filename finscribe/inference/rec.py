@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from finscribe.constants import OCR_REC_HEIGHT
+from finscribe.constants import OCR_REC_HEIGHT, OCR_REC_WIDTH_SCALE
 from finscribe.inference.geometry import Image
 
 #: Padded batch widths are rounded up to a multiple of this (the network's stride is 8;
@@ -20,11 +20,8 @@ WIDTH_STEP = 32
 MIN_WIDTH = 64
 #: Lines wider than this (aspect ratio x 48) are squeezed horizontally.
 MAX_WIDTH = 3200
-#: Default horizontal scale of a line against its aspect ratio at height 48. Below 1 the
-#: text is narrowed: the network's work grows with the input width, and PP-OCRv6 small read
-#: generated scans (tuning seeds, not the benchmark's) at 0.85 as well as at 1.0, noisy
-#: scans slightly better, for 10-15% less CPU time a page; at 0.6 accuracy fell.
-WIDTH_SCALE = 0.85
+#: Default horizontal scale of a line against its aspect ratio (see the constant).
+WIDTH_SCALE = OCR_REC_WIDTH_SCALE
 
 
 def resized_width(image: Image, width_scale: float = WIDTH_SCALE) -> int:
