@@ -137,23 +137,28 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
     return item
 
 
-#: a rate read with its "%" turned into a digit ("21 8", "8.18") is one of these plus a glyph.
-KNOWN_RATES = VAT_RATES
+#: What OCR reads for a "%" after a rate ("21 8", "8.18"): taken for one only where the
+#: rate in front of it is one of the VAT rates in use.
 _PERCENT_GLYPHS = "%896043°º"
 _RATE_HEAD = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})?$")
+
+
+def _before_glyph(t: str) -> Decimal | None:
+    """The rate in front of a "%" OCR read as a glyph, when it is a VAT rate in use."""
+    if len(t) > 1 and t[-1] in _PERCENT_GLYPHS:
+        m = _RATE_HEAD.match(t[:-1].strip())
+        if m:
+            rate = Decimal(m.group(0).replace(",", "."))
+            if rate in VAT_RATES:
+                return rate
+    return None
 
 
 def glyph_rate(text: str) -> Decimal | None:
     """A rate whose "%" OCR read as a digit or degree sign: ``238`` -> 23, ``208:`` -> 20
     (only when what is left is a VAT rate in use)."""
-    t = text.strip(":;")
-    if len(t) > 1 and t[-1] in _PERCENT_GLYPHS:
-        m = _RATE_HEAD.match(t[:-1].strip())
-        if m:
-            rate = Decimal(m.group(0).replace(",", "."))
-            if rate > 0 and rate in KNOWN_RATES:
-                return rate
-    return None
+    rate = _before_glyph(text.strip(":;"))
+    return rate if rate is not None and rate > 0 else None
 
 
 def _rate_cell(text: str, decimal_comma: bool | None) -> Decimal | None:
@@ -162,13 +167,11 @@ def _rate_cell(text: str, decimal_comma: bool | None) -> Decimal | None:
     if rate is not None:
         return rate
     value = _money(text.replace("%", "").strip(), decimal_comma)
-    if value is not None and value in KNOWN_RATES:
+    if value is not None and value in VAT_RATES:
         return value
-    t = text.strip()
-    if len(t) > 1 and t[-1] in _PERCENT_GLYPHS:
-        m = _RATE_HEAD.match(t[:-1].strip())
-        if m and Decimal(m.group(0).replace(",", ".")) in KNOWN_RATES:
-            return Decimal(m.group(0).replace(",", "."))
+    glyph = _before_glyph(text.strip())
+    if glyph is not None:
+        return glyph
     if value is not None and 0 <= value < 100:
         return value
     return None
@@ -254,7 +257,7 @@ def _legend(layout: Layout) -> dict[str, Decimal]:
                 else:
                     cell = words[1].strip("=()")
                     glyph = _rate_cell(cell, None)
-                    if glyph is not None and glyph in KNOWN_RATES and _money(cell, None) != glyph:
+                    if glyph is not None and glyph in VAT_RATES and _money(cell, None) != glyph:
                         codes.setdefault(words[0][0], glyph)  # "8,18": "8,1%" misread
                         continue
                     bare = _BARE_RATE.match(words[1].strip("=()"))
