@@ -31,7 +31,13 @@ from finscribe.core.extraction.items import (
     stray_amounts,
 )
 from finscribe.core.extraction.labels import LabelMap, map_labels
-from finscribe.core.extraction.lexicon import edit_distance
+from finscribe.core.extraction.lexicon import (
+    PAYMENT_METHOD_LEAD,
+    PAYMENT_METHOD_WORDS,
+    TERMS_UNITS,
+    TERMS_WORDS,
+    edit_distance,
+)
 from finscribe.core.extraction.parties import (
     Party,
     PartyLine,
@@ -232,83 +238,7 @@ def _line_field(line: PartyLine, p: float) -> dict[str, Any]:
     return _field(line.text, p * line.confidence, line.page, line.bbox, line.text)
 
 
-#: How one pays, printed after the same labels as the terms ("Forma de pago: transferencia").
-_METHOD_WORDS = ("transferencia", "bonifico", "virement", "uberweisung", "overschrijving")
-_METHOD_LEAD = ("par ", "tramite ", "by bank transfer", "bank transfer")
-
-
-#: Words of payment terms in the languages read ("Net 30 days", "Pago a 30 días").
-_TERMS_WORDS = tuple(
-    [
-        "net",
-        "days",
-        "day",
-        "within",
-        "of",
-        "invoice",
-        "date",
-        "due",
-        "on",
-        "receipt",
-        "payment",
-        "upon",
-        "end",
-        "month",
-        "immediately",
-        "payable",
-        "tage",
-        "tagen",
-        "netto",
-        "zahlbar",
-        "innerhalb",
-        "sofort",
-        "ohne",
-        "abzug",
-        "nach",
-        "rechnungsdatum",
-        "rechnungserhalt",
-        "zahlung",
-        "skonto",
-        "jours",
-        "facture",
-        "réception",
-        "paiement",
-        "fin",
-        "mois",
-        "dès",
-        "comptant",
-        "sous",
-        "pago",
-        "días",
-        "contado",
-        "fecha",
-        "factura",
-        "neto",
-        "bancaria",
-        "recepción",
-        "vencimiento",
-        "dentro",
-        "giorni",
-        "data",
-        "fattura",
-        "pagamento",
-        "vista",
-        "mese",
-        "ricevimento",
-        "bancario",
-        "rimessa",
-        "diretta",
-        "entro",
-        "betaling",
-        "binnen",
-        "dagen",
-        "factuurdatum",
-        "ontvangst",
-        "direct",
-    ]
-)
-_TERMS_BY_FOLD = {fold(w): w for w in _TERMS_WORDS}
-_TERMS_UNITS = frozenset({"days", "day", "tage", "tagen", "jours", "días", "giorni", "dagen"})
+_TERMS_BY_FOLD = {fold(w): w for w in TERMS_WORDS}
 
 
 def _repair_terms(text: str) -> str:
@@ -324,7 +254,7 @@ def _repair_terms(text: str) -> str:
             if len(near) > 1:
                 near = {v for v in near if len(fold(v)) == len(key)} or near  # a letter misread
             if len(near) > 1 and out and out[-1].isdigit():
-                near &= _TERMS_UNITS  # after a number: "30 daya" is days, not data
+                near &= TERMS_UNITS  # after a number: "30 daya" is days, not data
             if len(near) == 1:
                 key = fold(near.pop())
         fixed = _TERMS_BY_FOLD.get(key) if word.isalpha() else None
@@ -344,10 +274,12 @@ def _payment_method(text: str) -> bool:
     if any(ch.isdigit() for ch in head):
         return False
     folded = fold(head).strip()
-    if folded.startswith(_METHOD_LEAD):
+    if folded.startswith(PAYMENT_METHOD_LEAD):
         return True
     return any(
-        edit_distance(w, m, 2) <= 2 for w in re.findall(r"[a-z]{6,}", folded) for m in _METHOD_WORDS
+        edit_distance(w, m, 2) <= 2
+        for w in re.findall(r"[a-z]{6,}", folded)
+        for m in PAYMENT_METHOD_WORDS
     )
 
 

@@ -837,6 +837,29 @@ for _name, _extra in EXTRA_LABELS.items():
 CUSTOMER_MARKERS: frozenset[str] = frozenset(FIELD_LABELS["customer_name"])
 
 
+#: Words of payment terms in the languages read ("Net 30 days", "Pago a 30 días"), as
+#: printed: OCR readings of terms are put right to these.
+TERMS_WORDS: tuple[str, ...] = (
+    "net", "days", "day", "within", "of", "invoice", "date", "due", "on", "receipt", "payment",
+    "upon", "end", "month", "immediately", "payable",
+    "tage", "tagen", "netto", "zahlbar", "innerhalb", "sofort", "ohne", "abzug", "nach",
+    "rechnungsdatum", "rechnungserhalt", "zahlung", "skonto",
+    "jours", "facture", "réception", "paiement", "fin", "mois", "dès", "comptant", "sous",
+    "pago", "días", "contado", "fecha", "factura", "neto", "bancaria", "recepción",
+    "vencimiento", "dentro",
+    "giorni", "data", "fattura", "pagamento", "vista", "mese", "ricevimento", "bancario",
+    "rimessa", "diretta", "entro",
+    "betaling", "binnen", "dagen", "factuurdatum", "ontvangst", "direct",
+)  # fmt: skip
+#: Those of them that are units after a number ("30 days").
+TERMS_UNITS: frozenset[str] = frozenset(
+    {"days", "day", "tage", "tagen", "jours", "días", "giorni", "dagen"}
+)
+#: How one pays, printed after the same labels as the terms ("Forma de pago: transferencia").
+PAYMENT_METHOD_WORDS = ("transferencia", "bonifico", "virement", "uberweisung", "overschrijving")
+PAYMENT_METHOD_LEAD = ("par ", "tramite ", "by bank transfer", "bank transfer")
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
