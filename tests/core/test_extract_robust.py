@@ -279,3 +279,34 @@ def test_thousands_group_printed_apart_stays_with_its_amount_and_a_1_read_as_7()
     items = build_document(document(p))["line_items"]
     got = [(i.get("quantity"), i.get("unit_price"), i.get("tax_rate"), i["amount"]) for i in items]
     assert got == [("10", "1155.00", "20", "11550.00"), ("1", "723.95", "20", "723.95")]
+
+
+def test_ocr_label_words_with_look_alike_letters_and_equally_near_label_variants() -> None:
+    from finscribe.core.extraction.lexicon import match_labels, repair_token
+
+    # m/n and a/o print alike: two look-alike swaps in a seven-letter word are one edit
+    assert repair_token("imvaice", True) == "invoice"
+    assert [m.field for m in match_labels(["imvaice", "no"], ocr=True)] == ["invoice_number"]
+    # two unrelated letters are still too far for a word that short
+    assert repair_token("ixvzice", True) == "ixvzice"
+    # as near "rechnung-nr" as "rechnungs-nr": both name the invoice number
+    assert [m.field for m in match_labels(["rechnunga-nr"], ocr=True)] == ["invoice_number"]
+
+
+def test_a_column_of_garbled_keys_and_dates_is_no_window_address() -> None:
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("Riverside Print Works DAC", 700, 80, 34), ("80 Station Road", 700, 130),
+            ("Limerick V94 T9PX", 700, 160),
+            ("Tax Invoice", 100, 240, 30), ("Date", 100, 340), ("20-06-2022", 100, 370),
+            ("Dyve", 100, 440), ("04-08-2022", 100, 470), ("Ternes", 100, 500),
+            ("Net 45 days", 100, 530),
+            ("Total", 1000, 900), ("360.00", 1300, 900),
+        ]
+    )  # fmt: skip
+    p.source = "ocr"
+    doc = build_document(document(p), {"document_type": "invoice"})
+    assert "customer_name" not in doc["fields"]
+    assert "customer_address" not in doc["fields"]

@@ -1172,6 +1172,34 @@ def _distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
+#: Letter pairs that print alike at low resolution: OCR swaps them far more often than any
+#: two letters, so reading one for the other costs half an edit in :func:`nearest_word`.
+_LOOKALIKE: frozenset[frozenset[str]] = frozenset(
+    frozenset(p)
+    for p in (
+        "ao", "ae", "eo", "ce", "co", "mn", "nu", "uv", "il", "lt", "ft", "hb", "0o", "1l",
+        "1i", "5s", "8b", "6b", "2z",
+    )
+)  # fmt: skip
+
+
+def _ocr_distance(a: str, b: str, limit: float) -> float:
+    """Edit distance where swapping look-alike letters (:data:`_LOOKALIKE`) costs 0.5;
+    ``limit + 1`` once it exceeds ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = [float(j) for j in range(len(b) + 1)]
+    for i, ca in enumerate(a, 1):
+        cur = [float(i)]
+        for j, cb in enumerate(b, 1):
+            sub = 0.0 if ca == cb else 0.5 if frozenset((ca, cb)) in _LOOKALIKE else 1.0
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + sub))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
 def _loose_limit(token: str) -> int:
     """Edits allowed when repairing a word read by OCR: more for longer words."""
     n = len(token)
@@ -1180,19 +1208,24 @@ def _loose_limit(token: str) -> int:
 
 def nearest_word(token: str, vocab_by_len: dict[int, tuple[str, ...]]) -> str:
     """The unique nearest word of five letters or more within :func:`_loose_limit` edits of
-    ``token``, else ``token``."""
+    ``token`` (look-alike letters half an edit), else ``token``."""
     limit = _loose_limit(token)
-    best: dict[int, set[str]] = {}
+    best: dict[float, set[str]] = {}
     for n in range(len(token) - limit, len(token) + limit + 1):
         for w in vocab_by_len.get(n, ()):
             if len(w) < 5:
                 continue
-            d = _distance(token, w, limit)
+            d = _ocr_distance(token, w, limit)
             if d <= limit:
                 best.setdefault(d, set()).add(w)
     if best:
         nearest = best[min(best)]
-        return nearest.pop() if len(nearest) == 1 else token
+        if len(nearest) == 1:
+            return nearest.pop()
+        # "rechnunga-nr" is as near "rechnung-nr" as "rechnungs-nr": variants of one label
+        roles = {tuple(LABELS.get((w,), ())) for w in nearest}
+        if len(roles) == 1 and () not in roles:
+            return min(nearest)
     return token
 
 

@@ -234,6 +234,8 @@ def find_unlabelled_customer(
         party = _party(page, seg, lm, stop=excluded)
         if not party.address or any((s.page, s.index) in excluded for s in party.segments):
             continue
+        if any(parse_date(s.text.strip()) is not None for s in party.segments):
+            continue  # a column of keys and dates whose labels OCR garbled, not an address
         key = (seg.bbox.x0, seg.bbox.y0)
         if best is None or key < best[0]:
             best = (key, party)
