@@ -113,6 +113,7 @@ def split_words(
     centers = [min(crop_w - 1.0, ((c.start + c.end) / 2 + 0.5) * step) for c in chars]
     inked = ink_columns(crop.image)
     gaps = pair_gaps(inked, centers)
+    _give_runs_to_model_spaces(gaps, model_space, chars, crop.image.shape[0])
     line_floor = _line_floor(chars, gaps, model_space)
     crop_h = crop.image.shape[0]
 
@@ -148,6 +149,30 @@ def _model_spaces(decoded: Decoded) -> list[bool]:
         flags.append(pending and bool(flags))
         pending = False
     return flags
+
+
+def _give_runs_to_model_spaces(
+    gaps: list[int], model_space: list[bool], chars: list[DecodedChar], crop_h: int
+) -> None:
+    """Hand a space's blank run back to the model space it belongs to (in place).
+
+    A CTC spike can sit a timestep past its glyph, into the space after it (``Mill Lane``:
+    the second ``l`` fires over the space): the space's blank run is then centred before
+    that character and counted a second time, splitting ``Mil l Lane``. Where the model put
+    a space between two characters that no blank run was assigned to, a wide run assigned to
+    the pair next to it (without a model space) is that same space.
+    """
+    for i in range(1, len(chars)):
+        if not model_space[i] or gaps[i - 1] >= GAP_LETTER * crop_h:
+            continue
+        for k in (i - 2, i):  # the pair before (char i-1 fired late) or after (i fired early)
+            if (
+                0 <= k < len(gaps)
+                and not model_space[k + 1]
+                and gaps[k] >= gap_threshold(chars[k].char, chars[k + 1].char) * crop_h
+            ):
+                gaps[k] = 0
+                break
 
 
 def _line_floor(chars: list[DecodedChar], gaps: list[int], model_space: list[bool]) -> float:
