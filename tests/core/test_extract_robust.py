@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -310,3 +311,67 @@ def test_a_column_of_garbled_keys_and_dates_is_no_window_address() -> None:
     doc = build_document(document(p), {"document_type": "invoice"})
     assert "customer_name" not in doc["fields"]
     assert "customer_address" not in doc["fields"]
+
+
+def _scan_page(items: list[tuple[str, float, float] | tuple[str, float, float, float]]) -> Any:
+    from tests.core.layout_helpers import page
+
+    p = page(items)
+    p.source = "ocr"
+    return p
+
+
+_VENDOR_BLOCK = [
+    ("Mercer Logistics plc", 900, 80, 34), ("52 Market Street", 900, 130),
+    ("Bristol BS1 6QH", 900, 160),
+    ("Credit Memo #", 900, 300), ("CN2540971", 1200, 300),
+    ("Total", 1000, 900), ("360.00", 1300, 900),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        [("Cukomer:", 100, 300)],  # a key OCR garbled past the lexicon
+        [("Cuatame21", 100, 300)],  # its colon read as "21"
+        [("Cudit Note No.", 100, 270), ("2022-77961", 100, 300)],  # a key and its value
+        [("Mercer Logistics pk 52 Market Street Sute 12", 100, 300, 17)],  # the sender line
+    ],
+)
+def test_a_garbled_caption_over_a_scanned_window_address_is_not_the_name(
+    caption: list[tuple[str, float, float] | tuple[str, float, float, float]],
+) -> None:
+    from tests.core.layout_helpers import document
+
+    block = [("Michael Fairfax", 100, 330), ("Mill Lane 152", 100, 360), ("50667 Köln", 100, 390)]
+    doc = build_document(document(_scan_page(_VENDOR_BLOCK + caption + block)))
+    assert doc["fields"]["customer_name"]["value"] == "Michael Fairfax"
+    assert doc["fields"]["customer_address"]["value"] == "Mill Lane 152, 50667 Köln"
+
+
+def test_a_name_over_a_street_without_number_is_kept() -> None:
+    from tests.core.layout_helpers import document
+
+    block = [("Michael Fairfax", 100, 330), ("Marktplatz", 100, 360), ("50667 Köln", 100, 390)]
+    doc = build_document(document(_scan_page(_VENDOR_BLOCK + block)))
+    assert doc["fields"]["customer_name"]["value"] == "Michael Fairfax"
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("23 King Street.", "23 King Street"),
+        ("10115 Berlin.,", "10115 Berlin"),
+        ("Viale dei Mille.168", "Viale dei Mille 168"),
+        ("Via Dante. Alighieri 110", "Via Dante Alighieri 110"),
+        ("Paseo de Gracia, 108 . 48001 Bilbao", "Paseo de Gracia, 108 · 48001 Bilbao"),
+        ("Hauptstr. 5", "Hauptstr. 5"),
+        ("Avda. de la Paz 2", "Avda. de la Paz 2"),
+        ("2. OG", "2. OG"),
+        ("St. Albans AL1 3AB", "St. Albans AL1 3AB"),
+    ],
+)
+def test_specks_read_as_dots_in_a_scanned_address(read: str, meant: str) -> None:
+    from finscribe.core.extraction.parties import clean_ocr_address
+
+    assert clean_ocr_address(read) == meant

@@ -116,7 +116,27 @@ def _party(
         for s in segs[1:]
         if not _CONTACT.search(s.text) and not lm.hits_in(s) and not _is_value_like(s.text)
     ]
+    if page.source == "ocr":
+        for line in address:
+            line.text = clean_ocr_address(line.text)
     return Party(name=name, address=address, segments=segs)
+
+
+#: A speck OCR read as a dot after a word of the address: at the end of the word (``Street.``,
+#: ``Berlin.,``) or glued to the next one (``Mille.168``). Short abbreviations (``St.``,
+#: ``Avda.``) and ``-str.`` keep theirs.
+_SPECK_DOT = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z]{4})(?<!str)\.+(?=$|[,\s]|\d)")
+#: A dot standing alone between two parts of a line: a ``·`` separator as OCR reads it.
+_LONE_DOT = re.compile(r"\s+[.•]\s+")
+
+
+def clean_ocr_address(text: str) -> str:
+    """An address line read by OCR with specks read as dots taken out (see the patterns)."""
+    text = _LONE_DOT.sub(" · ", text)
+    text = _SPECK_DOT.sub(
+        lambda m: " " if m.end() < len(m.string) and m.string[m.end()].isdigit() else "", text
+    )
+    return text.strip(" ,")
 
 
 def _labelled(
@@ -205,10 +225,14 @@ def _is_sender(seg: Segment, below_seg: Segment) -> bool:
 
 
 def find_unlabelled_customer(
-    layout: Layout, lm: LabelMap, excluded: set[tuple[int, int]]
+    layout: Layout, lm: LabelMap, excluded: set[tuple[int, int]], sender: str | None = None
 ) -> Party | None:
     """A window-envelope address without a label: the left-most stacked block (a name and at
-    least one address line) in the top half of page 1 that is not the vendor's."""
+    least one address line) in the top half of page 1 that is not the vendor's.
+
+    On a scan, a garbled label or sender line over the block is no name
+    (:func:`_without_captions`); ``sender`` is the vendor's name.
+    """
     if not layout.pages:
         return None
     page = layout.pages[0]
@@ -232,6 +256,8 @@ def find_unlabelled_customer(
         ):
             continue  # not the first line of its block
         party = _party(page, seg, lm, stop=excluded)
+        if page.source == "ocr":
+            party = _without_captions(page, party, lm, excluded, sender)
         if not party.address or any((s.page, s.index) in excluded for s in party.segments):
             continue
         if any(parse_date(s.text.strip()) is not None for s in party.segments):
@@ -240,6 +266,43 @@ def find_unlabelled_customer(
         if best is None or key < best[0]:
             best = (key, party)
     return None if best is None else best[1]
+
+
+def _is_caption(first: Segment, second: Segment, sender: str | None) -> int:
+    """How many lines at the top of a block are a caption OCR garbled past the lexicon: a
+    key (``Cukomer:``), a key with its value (``Cudit Note No.`` over ``2022-77961``), a
+    letters-and-digits jumble (``Cuatame21``) or the sender line (``Mercer Logistics pk 52
+    Market Street``). 0 when the block starts with its name."""
+    text = first.text.strip()
+    if text.endswith(":"):
+        return 1
+    nxt = second.text.strip()
+    if " " not in nxt and any(ch.isdigit() for ch in nxt) and len(nxt) >= 4:
+        return 2
+    if " " not in text and any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
+        return 1
+    # the sender line starts with the vendor's name, whose ending OCR may garble ("plc" "pk")
+    name = sender.casefold().split() if sender else []
+    words = text.casefold().split()
+    if len(name) >= 2 and words[:2] == name[:2] and len(words) > len(name):
+        return 1
+    return 0
+
+
+def _without_captions(
+    page: PageLayout,
+    party: Party,
+    lm: LabelMap,
+    excluded: set[tuple[int, int]],
+    sender: str | None,
+) -> Party:
+    """The block from its name on: captions over it (:func:`_is_caption`) dropped, as long as
+    a name and an address line are left."""
+    segs = party.segments
+    drop = _is_caption(segs[0], segs[1], sender) if len(segs) > 1 else 0
+    if drop == 0 or len(segs) < drop + 2:
+        return party
+    return _party(page, segs[drop], lm, stop=excluded)
 
 
 def _next_above(page: PageLayout, seg: Segment, max_gap: float = 1.1) -> Segment | None:
