@@ -116,8 +116,8 @@ def _split_header(seg: Segment, ocr: bool = False) -> list[Column]:
     out: list[Column] = []
     i = 0
     while i < len(tokens):
-        if not tokens[i]:
-            i += 1  # a speck or a lone "." / "|" between two header cells
+        if not tokens[i] or (ocr and len(tokens[i]) <= 2 and not tokens[i].isalpha()):
+            i += 1  # a speck or a lone "." / "|" between two header cells ("01" on a scan)
             continue
         for n in range(min(3, len(tokens) - i), 0, -1):
             key = tuple(t for t in tokens[i : i + n] if t)
@@ -146,6 +146,18 @@ def _header_columns(row: Row, ocr: bool = False) -> list[Column] | None:
         else:
             columns.append(Column(role, s.bbox.x0, s.bbox.x1))
     known = {c.role for c in columns if c.role}
+    if (
+        ocr
+        and "description" not in known
+        and "amount" in known
+        and len(known) >= 3
+        and columns[0].role is None
+        and not any(ch.isdigit() for ch in row.segments[0].text)
+    ):
+        # the first column's header garbled past the lexicon ("tem" for "Item"): the
+        # left-most column of a header naming amounts holds the descriptions
+        columns[0].role = "description"
+        known.add("description")
     if len(columns) < 3 or len(known) < 3 or "description" not in known:
         return None
     if not known & {"amount", "unit_price"}:
@@ -334,6 +346,29 @@ def find_tables(layout: Layout) -> list[Table]:
             ):
                 body = max(body, j + 1)
         _collect_rows(table, page, body)
+        if ocr:
+            _infer_quantity(table)
         tables.append(table)
         open_table = table
     return tables
+
+
+_QUANTITY_CELL = re.compile(r"^\d{1,5}(?:[.,]\d{1,3})?(?:\s+\S{1,6})?$")
+
+
+def _infer_quantity(table: Table) -> None:
+    """A column whose header OCR garbled (``Qt6``) left of the prices, holding small numbers
+    in most rows (``2``, ``10.5``, ``3 h``), is the quantity column."""
+    roles = [c.role for c in table.columns]
+    if "quantity" in roles:
+        return
+    priced = [i for i, r in enumerate(roles) if r in ("unit_price", "amount")]
+    for i, col in enumerate(table.columns):
+        if col.role is not None or not priced or i > min(priced) or i == 0:
+            continue
+        texts = [" ".join(s.text for s in row.cells[i]) for row in table.rows if i in row.cells]
+        if len(texts) >= max(1, len(table.rows) // 2) and all(
+            _QUANTITY_CELL.match(t.strip()) for t in texts
+        ):
+            col.role = "quantity"
+            return
