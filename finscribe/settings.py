@@ -358,6 +358,13 @@ class ValidationSettings(BaseSettings):
     review_confidence: float = Field(
         default=0.5, ge=0, le=1, description="a required field below this needs review"
     )
+    unsure_read_confidence: float = Field(
+        default=0.97,
+        ge=0,
+        le=1,
+        description="an OCR-read line number below this confidence may be misread: a line"
+        " mismatch one digit of it explains needs review (LINE_READ_UNCERTAIN), no error",
+    )
     max_future_days: int = Field(default=180, ge=0, description="dates later than this fail")
     min_year: int = Field(default=1990, ge=1900, description="dates earlier than this fail")
 

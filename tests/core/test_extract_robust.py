@@ -375,3 +375,51 @@ def test_specks_read_as_dots_in_a_scanned_address(read: str, meant: str) -> None
     from finscribe.core.extraction.parties import clean_ocr_address
 
     assert clean_ocr_address(read) == meant
+
+
+def test_scanned_table_whose_header_words_ocr_garbled() -> None:
+    from tests.core.layout_helpers import document
+
+    rows = [
+        # "Item" read "tem", "Qté" read "Qt6", a speck read "01" inside the header segment
+        ("tem", 100, 600), ("Qt6", 700, 600), ("Price", 850, 600), ("Tax 01", 960, 600),
+        ("Total", 1100, 600),
+        ("Training workshop", 100, 650), ("20", 700, 650), ("17.13", 850, 650),
+        ("20%", 960, 650), ("342.60", 1100, 650),
+        ("Consulting", 100, 700), ("3", 700, 700), ("10.00", 850, 700), ("20%", 960, 700),
+        ("30.00", 1100, 700),
+        ("Subtotal", 850, 800), ("372.60", 1100, 800),
+    ]  # fmt: skip
+    doc = build_document(document(_scan_page(rows)))
+    got = [
+        (i["description"], i.get("quantity"), i["unit_price"], i["amount"])
+        for i in doc["line_items"]
+    ]
+    assert got == [
+        ("Training workshop", "20", "17.13", "342.60"),
+        ("Consulting", "3", "10.00", "30.00"),
+    ]
+    assert schema_errors(doc) == []
+    # the same header on a text layer is no table: only scans get the benefit of the doubt
+    from tests.core.layout_helpers import page
+
+    assert build_document(document(page(rows)))["line_items"] == []
+
+
+def test_quantities_ocr_lost_are_the_ones_that_make_the_line_add_up() -> None:
+    from tests.core.layout_helpers import document
+
+    rows = [
+        ("Description", 100, 600), ("Qty", 700, 600), ("Price", 850, 600), ("Total", 1100, 600),
+        ("Software development", 100, 650), ("130.50", 850, 650), ("522.00", 1100, 650),
+        ("Project management", 100, 700), ("188.00", 850, 700), ("414.00", 1100, 700),
+        ("Office chair", 100, 750), ("12", 700, 750), ("343.90", 850, 750),
+        ("4,126.80", 1100, 750),
+        ("Subtotal", 850, 850), ("5,062.80", 1100, 850),
+    ]  # fmt: skip
+    doc = build_document(document(_scan_page(rows)))
+    items = doc["line_items"]
+    assert [i.get("quantity") for i in items] == ["4", None, "12"]
+    assert not any(k.startswith("_") for i in items for k in i)
+    issues = [i for i in doc["validation"]["issues"] if i["code"] == "LINE_AMOUNT_MISMATCH"]
+    assert [i["fields"] for i in issues] == [["line_items[1].unit_price", "line_items[1].amount"]]

@@ -214,3 +214,34 @@ def test_german_vat_check_digit(body: int) -> None:
 )
 def test_tax_ids(text: str, expected: bool | None) -> None:
     assert is_valid_tax_id(text) is expected
+
+
+@given(
+    st.integers(1, 500_000),
+    st.integers(0, 3),
+    st.integers(1, 10_000_000),
+)
+def test_implied_quantity_fits_every_printed_line(q_units: int, places: int, cents: int) -> None:
+    from finscribe.core.validation.rules import implied_quantity
+
+    quantity = Decimal(q_units).scaleb(-places)
+    price = Decimal(cents).scaleb(-2)
+    amount = (quantity * price).quantize(Decimal("0.01"))
+    if amount == 0:
+        return
+    found = implied_quantity(price, amount)
+    assert found is not None
+    assert abs(found * price - amount) <= Decimal("0.005")
+    assert -found.as_tuple().exponent <= places  # never more decimals than printed (int)
+
+
+def test_implied_quantity_examples() -> None:
+    from finscribe.core.validation.rules import implied_quantity
+
+    assert implied_quantity(Decimal("130.50"), Decimal("522.00")) == 4
+    assert implied_quantity(Decimal("2.16"), Decimal("4.32")) == 2
+    assert implied_quantity(Decimal("82.95"), Decimal("1327.20")) == 16
+    assert implied_quantity(Decimal("106.00"), Decimal("4266.50")) == Decimal("40.25")
+    assert implied_quantity(Decimal("188.00"), Decimal("414.00")) is None
+    assert implied_quantity(Decimal("0"), Decimal("10.00")) is None
+    assert implied_quantity(Decimal("10.00"), Decimal("-10.00")) is None

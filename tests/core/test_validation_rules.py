@@ -207,3 +207,48 @@ def test_tax_rate_checked_on_total_minus_tax_when_no_subtotal_was_read() -> None
     assert codes(doc(right, lines), tax_rates=[Decimal("20")]) == []
     wrong = {"subtotal": "", "total_tax": "22.00", "total": "122.00"}
     assert codes(doc(wrong, lines), tax_rates=[Decimal("20")]) == ["TAX_RATE_MISMATCH"]
+
+
+def test_unread_quantity_is_checked_for_a_quantity_that_fits() -> None:
+    fields = {"subtotal": "614.00", "total_tax": "0.00", "total": "614.00"}
+    lines = [
+        {"description": "a", "unit_price": "188.00", "amount": "414.00"},  # 414 / 188: none
+        {"description": "b", "unit_price": "100.00", "amount": "200.00"},
+    ]
+    assert codes(doc(fields, lines), unread_quantities={0, 1}) == ["LINE_AMOUNT_MISMATCH"]
+    # a quantity that was not printed (no quantity column) is not checked
+    assert codes(doc(fields, lines)) == []
+
+
+def test_a_mismatch_one_unsure_digit_explains_is_our_reading() -> None:
+    lines = [
+        {"description": "a", "quantity": "10", "unit_price": "8.85", "amount": "88.60"},
+        {"description": "b", "quantity": "1", "unit_price": "31.40", "amount": "31.40"},
+    ]
+    fields = {"subtotal": "120.00", "total_tax": "0.00", "total": "120.00"}
+    unsure = {0: {"quantity": 1.0, "unit_price": 0.82, "amount": 0.99}}
+    result = validate(doc(fields, lines), today=TODAY, cell_confidence=unsure)
+    assert [i["code"] for i in result["issues"]] == ["LINE_READ_UNCERTAIN"]
+    assert "unit price (read 0.82 sure)" in result["issues"][0]["message"]
+    assert result["valid"] is True
+    assert needs_review(doc(fields, lines), result, ValidationSettings()) is True
+    # read sure (a text layer, a crisp scan): the vendor's error
+    sure = {0: {"quantity": 1.0, "unit_price": 0.99, "amount": 0.99}}
+    assert codes(doc(fields, lines), cell_confidence=sure) == ["LINE_AMOUNT_MISMATCH"]
+    assert codes(doc(fields, lines)) == ["LINE_AMOUNT_MISMATCH"]
+    # unsure, but two digits would have to be misread (88.60 vs 79.50): an error
+    two = [{**lines[0], "amount": "79.50"}, lines[1]]
+    fields2 = {"subtotal": "110.90", "total_tax": "0.00", "total": "110.90"}
+    all_unsure = {0: {"quantity": 0.5, "unit_price": 0.5, "amount": 0.5}}
+    assert codes(doc(fields2, two), cell_confidence=all_unsure) == ["LINE_AMOUNT_MISMATCH"]
+    # the threshold is a setting
+    strict = ValidationSettings(unsure_read_confidence=0.5)
+    got = validate(doc(fields, lines), strict, today=TODAY, cell_confidence=unsure)
+    assert [i["code"] for i in got["issues"]] == ["LINE_AMOUNT_MISMATCH"]
+
+
+def test_a_lost_leading_digit_is_no_one_digit_misread() -> None:
+    lines = [{"description": "a", "quantity": "1", "unit_price": "76.99", "amount": "4076.99"}]
+    fields = {"subtotal": "4076.99", "total_tax": "0.00", "total": "4076.99"}
+    unsure = {0: {"quantity": 0.5, "unit_price": 0.5, "amount": 0.5}}
+    assert codes(doc(fields, lines), cell_confidence=unsure) == ["LINE_AMOUNT_MISMATCH"]

@@ -24,6 +24,8 @@ from finscribe.core.extraction.candidates import (
 )
 from finscribe.core.extraction.dates import fold
 from finscribe.core.extraction.items import (
+    CELL_CONFIDENCE,
+    QUANTITY_UNREAD,
     discount_signs,
     glyph_rate,
     line_items,
@@ -84,6 +86,10 @@ class Extraction:
     paid: Decimal | None = None
     #: Amounts printed among the line items that no item took (rows lost or merged in reading).
     stray_amounts: list[Decimal] = field(default_factory=list)
+    #: Indexes of line items whose printed quantity was not read and no quantity fits.
+    unread_quantities: set[int] = field(default_factory=set)
+    #: OCR confidence of each line item's quantity, unit price and amount cells.
+    cell_confidence: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
 def _field(value: str, confidence: float, page: int, bbox: BBox, text: str) -> dict[str, Any]:
@@ -552,6 +558,8 @@ def extract_fields(
     if paid_c:
         paid = paid_c[0].amount
     fields = {name: _page_box(f, layout) for name, f in fields.items()}
+    unread = {i for i, item in enumerate(items) if item.pop(QUANTITY_UNREAD, False)}
+    cell_confidence = {i: item.pop(CELL_CONFIDENCE, {}) for i, item in enumerate(items)}
     items = [_page_box(item, layout) for item in items]
     document = {
         "schema_version": SCHEMA_VERSION,
@@ -572,6 +580,8 @@ def extract_fields(
         currencies=set(span_currencies),
         paid=paid,
         stray_amounts=strays,
+        unread_quantities=unread,
+        cell_confidence=cell_confidence,
     )
 
 
@@ -586,6 +596,8 @@ def validate(extraction: Extraction, settings: ValidationSettings | None = None)
         currencies=extraction.currencies,
         paid=extraction.paid,
         stray_amounts=extraction.stray_amounts,
+        unread_quantities=extraction.unread_quantities,
+        cell_confidence=extraction.cell_confidence,
     )
     document["validation"] = result
     document["needs_review"] = needs_review(document, result, settings)

@@ -13,7 +13,7 @@ from finscribe.core.extraction.labels import LabelMap
 from finscribe.core.layout.analysis import Layout, Row, Segment
 from finscribe.core.layout.tables import Table, TableRow
 from finscribe.core.model import BBox
-from finscribe.core.validation.rules import VAT_RATES
+from finscribe.core.validation.rules import VAT_RATES, implied_quantity
 
 _QTY_UNIT = re.compile(
     r"^(-?\d+(?:[.,]\d+)?)\s*([A-Za-zÀ-ÿ.²³/]{1,10}(?: [A-Za-zÀ-ÿ.²³/]{1,10})?)?$"
@@ -81,6 +81,14 @@ def discount_signs(items: list[dict[str, Any]]) -> None:
                 item[k] = "-" + v
 
 
+#: Private item key: the row's table prints a quantity that was not read and no quantity
+#: makes the line add up (popped by the document builder for validation; not in the schema).
+QUANTITY_UNREAD = "_quantity_unread"
+#: Private item key: the OCR confidence of the row's quantity, unit price and amount cells
+#: (popped by the document builder for validation; not in the schema).
+CELL_CONFIDENCE = "_cell_confidence"
+
+
 def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[str, Any] | None:
     cells: dict[str, str] = {}
     for idx, segs in row.cells.items():
@@ -126,12 +134,21 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
     elif price is not None and qty is not None:
         item["amount"] = format_decimal(price * qty)
     has_qty_column = any(c.role == "quantity" for c in table.columns)
-    lost_qty = qty is None and not qty_text.strip("一-–—|.,' ")
-    if lost_qty and has_qty_column and price is not None and price == amount:
-        # a lone "1" is the glyph OCR loses most (or reads as a dash): the amount is the price
-        item["quantity"] = "1"
+    if qty is None and has_qty_column and price is not None and amount is not None:
+        # a short quantity ("1", "3") is what OCR loses most (or reads as a dash): the one
+        # quantity as printed that makes the line add up, else the line is left to validation
+        implied = implied_quantity(abs(price), abs(amount))
+        if implied is not None:
+            item["quantity"] = format_quantity(implied)
+        else:
+            item[QUANTITY_UNREAD] = True
     boxes = [s.bbox for s in row.segments]
     item["confidence"] = round(min(s.confidence for s in row.segments), 4)
+    item[CELL_CONFIDENCE] = {
+        role: min(s.confidence for s in segs)
+        for idx, segs in row.cells.items()
+        if (role := table.columns[idx].role) in ("quantity", "unit_price", "amount") and segs
+    }
     item["page"] = row.page
     item["bbox"] = BBox.enclosing(boxes).to_list()
     return item

@@ -38,6 +38,8 @@ def validate(
     paid: Decimal | None = None,
     discount: Decimal | None = None,
     stray_amounts: Iterable[Decimal] = (),
+    unread_quantities: Iterable[int] = (),
+    cell_confidence: Mapping[int, Mapping[str, float]] | None = None,
 ) -> dict[str, Any]:
     """The ``validation`` object of a schema-v1 document: ``{"valid": bool, "issues": [...]}``."""
     ctx = Context(
@@ -49,6 +51,8 @@ def validate(
         paid=paid,
         discount=discount,
         stray_amounts=list(stray_amounts),
+        unread_quantities=set(unread_quantities),
+        cell_confidence={i: dict(c) for i, c in (cell_confidence or {}).items()},
     )
     issues = run_rules(ctx)
     return {

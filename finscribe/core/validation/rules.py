@@ -74,7 +74,7 @@ VAT_RATES: frozenset[Decimal] = frozenset(
 
 #: Codes that say our reading is unsure (not the document wrong): a warning that still asks
 #: for review.
-REVIEW_CODES: frozenset[str] = frozenset({"LINE_ITEMS_INCOMPLETE"})
+REVIEW_CODES: frozenset[str] = frozenset({"LINE_ITEMS_INCOMPLETE", "LINE_READ_UNCERTAIN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +113,10 @@ class Context:
     #: Amounts printed among the line items that no item took: evidence that reading lost or
     #: merged a row, so lines that do not add up may be our reading, not the vendor's sums.
     stray_amounts: list[Decimal] = field(default_factory=list)
+    #: Line indexes whose table prints a quantity that was not read (and not implied).
+    unread_quantities: set[int] = field(default_factory=set)
+    #: OCR confidence of line i's "quantity", "unit_price" and "amount" cells (scans only).
+    cell_confidence: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def money(self, name: str) -> Decimal | None:
         f = self.document.get("fields", {}).get(name)
@@ -147,15 +151,46 @@ def to_decimal(value: object) -> Decimal | None:
 
 Rule = Callable[[Context], list[Issue]]
 
+#: Quantities are printed with at most this many decimals (``10.25`` h, ``2.125`` kg).
+QUANTITY_PLACES = 3
+
+
+def implied_quantity(price: Decimal, amount: Decimal) -> Decimal | None:
+    """The quantity with the fewest decimals (at most :data:`QUANTITY_PLACES`) for which
+    quantity x price rounds to ``amount``; None when there is none (or ``price`` is 0)."""
+    if price == 0:
+        return None
+    exact = amount / price
+    if exact <= 0:
+        return None
+    for places in range(QUANTITY_PLACES + 1):
+        q = exact.quantize(Decimal(1).scaleb(-places))
+        if q > 0 and abs(q * price - amount) <= Decimal("0.005"):
+            return q
+    return None
+
 
 def line_amounts(ctx: Context) -> list[Issue]:
+    """quantity x unit price = amount per line; a line whose quantity was not read must at
+    least have a quantity as printed that fits. A mismatch that one unsure character of a
+    scan explains is reported as ``LINE_READ_UNCERTAIN`` (review), not as an error."""
     out: list[Issue] = []
     for i, line in enumerate(ctx.document.get("line_items", [])):
         q, p, a = (to_decimal(line.get(k)) for k in ("quantity", "unit_price", "amount"))
-        if q is None or p is None or a is None:
+        if p is None or a is None:
             continue
-        expected = q * p
-        if abs(expected - a) > ctx.tolerance(expected) + Decimal("0.005"):
+        if q is None:
+            if not p or i not in ctx.unread_quantities or _adds_up(ctx, None, p, a):
+                continue
+            fields: tuple[str, ...] = (f"line_items[{i}].unit_price", f"line_items[{i}].amount")
+            message = (
+                f"line {i + 1}: no quantity with at most {QUANTITY_PLACES} decimals times {p}"
+                f" is {a}"
+            )
+        else:
+            expected = q * p
+            if _adds_up(ctx, q, p, a):
+                continue
             if any(abs(expected - s) <= ctx.tolerance(expected) for s in ctx.stray_amounts):
                 # the row's own amount is printed among the items, unread: rows were merged
                 out.append(
@@ -168,19 +203,67 @@ def line_amounts(ctx: Context) -> list[Issue]:
                     )
                 )
                 continue
+            fields = tuple(f"line_items[{i}].{k}" for k in ("quantity", "unit_price", "amount"))
+            message = f"line {i + 1}: {q} x {p} = {expected.quantize(Decimal('0.01'))}, printed {a}"
+        unsure = _one_glyph_misread(ctx, i, q, p, a)
+        if unsure is None:
+            out.append(Issue("LINE_AMOUNT_MISMATCH", "error", fields, message))
+        else:
             out.append(
                 Issue(
-                    "LINE_AMOUNT_MISMATCH",
-                    "error",
-                    (
-                        f"line_items[{i}].quantity",
-                        f"line_items[{i}].unit_price",
-                        f"line_items[{i}].amount",
-                    ),
-                    f"line {i + 1}: {q} x {p} = {expected.quantize(Decimal('0.01'))}, printed {a}",
+                    "LINE_READ_UNCERTAIN",
+                    "warning",
+                    fields,
+                    f"{message}; one character of the scanned {unsure} would explain it:"
+                    " check the printed line",
                 )
             )
     return out
+
+
+def _adds_up(ctx: Context, q: Decimal | None, p: Decimal, a: Decimal) -> bool:
+    if q is None:  # the quantity was not read: one as printed must fit
+        return implied_quantity(abs(p), abs(a)) is not None
+    expected = q * p
+    return abs(expected - a) <= ctx.tolerance(expected) + Decimal("0.005")
+
+
+def _one_glyph_misread(
+    ctx: Context, i: int, q: Decimal | None, p: Decimal, a: Decimal
+) -> str | None:
+    """The cell of line ``i`` (``"amount (read 0.62 sure)"``) that OCR read unsure (below
+    ``unsure_read_confidence``) and whose one digit read otherwise makes the line add up;
+    None when no such cell (text-layer cells are sure)."""
+    confidence = ctx.cell_confidence.get(i, {})
+    values = {"quantity": q, "unit_price": p, "amount": a}
+    for name, value in values.items():
+        sure = confidence.get(name, 1.0)
+        if value is None or sure >= ctx.settings.unsure_read_confidence:
+            continue
+        for other in _one_digit_variants(value):
+            v = {**values, name: other}
+            price, amount = v["unit_price"], v["amount"]
+            if (
+                price is not None
+                and amount is not None
+                and _adds_up(ctx, v["quantity"], price, amount)
+            ):
+                return f"{name.replace('_', ' ')} (read {sure:.2f} sure)"
+    return None
+
+
+def _one_digit_variants(value: Decimal) -> list[Decimal]:
+    """``value`` with one digit replaced by each other digit (a leading digit not by 0: that
+    would be a digit lost, not misread)."""
+    text = format(value, "f")
+    lead = next((j for j, ch in enumerate(text) if ch.isdigit()), -1)
+    return [
+        Decimal(text[:j] + d + text[j + 1 :])
+        for j, ch in enumerate(text)
+        if ch.isdigit()
+        for d in "0123456789"
+        if d != ch and not (j == lead and d == "0")
+    ]
 
 
 def lines_subtotal(ctx: Context) -> list[Issue]:
