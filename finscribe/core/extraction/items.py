@@ -144,11 +144,12 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
             item[QUANTITY_UNREAD] = True
     boxes = [s.bbox for s in row.segments]
     item["confidence"] = round(min(s.confidence for s in row.segments), 4)
-    item[CELL_CONFIDENCE] = {
-        role: min(s.confidence for s in segs)
-        for idx, segs in row.cells.items()
-        if (role := table.columns[idx].role) in ("quantity", "unit_price", "amount") and segs
-    }
+    cell_confidence: dict[str, float] = {}
+    for idx, segs in row.cells.items():
+        cell_role = table.columns[idx].role
+        if segs and cell_role in ("quantity", "unit_price", "amount"):
+            cell_confidence[cell_role] = min(s.confidence for s in segs)
+    item[CELL_CONFIDENCE] = cell_confidence
     item["page"] = row.page
     item["bbox"] = BBox.enclosing(boxes).to_list()
     return item
