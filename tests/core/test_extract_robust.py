@@ -369,6 +369,11 @@ def test_a_name_over_a_street_without_number_is_kept() -> None:
         ("Avda. de la Paz 2", "Avda. de la Paz 2"),
         ("2. OG", "2. OG"),
         ("St. Albans AL1 3AB", "St. Albans AL1 3AB"),
+        ("50667 Kö1n", "50667 Köln"),  # a 1 between lower-case letters is an l
+        ("Glasgow G1 1AA", "Glasgow G1 1AA"),
+        ("Hauptatraße 155", "Hauptstraße 155"),  # one letter of a street ending misread
+        ("Gartenstrasse 2", "Gartenstrasse 2"),
+        ("Kerkstraet 3", "Kerkstraat 3"),
     ],
 )
 def test_specks_read_as_dots_in_a_scanned_address(read: str, meant: str) -> None:
@@ -423,3 +428,27 @@ def test_quantities_ocr_lost_are_the_ones_that_make_the_line_add_up() -> None:
     assert not any(k.startswith("_") for i in items for k in i)
     issues = [i for i in doc["validation"]["issues"] if i["code"] == "LINE_AMOUNT_MISMATCH"]
     assert [i["fields"] for i in issues] == [["line_items[1].unit_price", "line_items[1].amount"]]
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("Navarro.Suministros S.L.U.", "Navarro Suministros S.L.U."),
+        ("Vogel Maschinenbau Särl", "Vogel Maschinenbau Sàrl"),
+        ("Gallo Forniture Sârl", "Gallo Forniture Sàrl"),
+        ("N.V. Lumen", "N.V. Lumen"),
+        ("3M Co.", "3M Co."),
+    ],
+)
+def test_scanned_party_names_put_right(read: str, meant: str) -> None:
+    from finscribe.core.extraction.parties import clean_ocr_name
+
+    assert clean_ocr_name(read) == meant
+
+
+def test_initials_ocr_spaced_apart_still_make_their_label() -> None:
+    from tests.core.layout_helpers import document
+
+    rows = [("Avenida de Andalucía, 64", 100, 150), ("N. I.F. ESA14818959", 100, 180)]
+    doc = build_document(document(_scan_page(_VENDOR_BLOCK + rows)))
+    assert doc["fields"]["vendor_tax_id"]["value"] == "ESA14818959"

@@ -88,21 +88,46 @@ _GLUED = re.compile(r"(?<=[^\W\d_]{2})[.,](?=[^\W\d_]{2})")
 
 def _find_hits(seg: Segment, ocr: bool = False) -> list[LabelHit]:
     tokens = segment_tokens(seg)
-    # match on non-empty tokens, keeping the original word positions
-    idx = [i for i, t in enumerate(tokens) if t]
-    words = [tokens[i] for i in idx]
+    # match on non-empty tokens, keeping the original word positions (first, last)
+    spans = [(i, i, t) for i, t in enumerate(tokens) if t]
     if ocr:
         # a word read with a speck inside is two words; a comma after a word is a speck
-        split = [(i, part.rstrip(",")) for i in idx for part in _GLUED.split(tokens[i])]
-        split = [(i, t) for i, t in split if t]
-        idx, words = [i for i, _ in split], [t for _, t in split]
+        spans = [
+            (i, j, part.rstrip(","))
+            for i, j, t in spans
+            for part in (_GLUED.split(t) if i == j else [t])
+        ]
+        spans = _join_initials([(i, j, t) for i, j, t in spans if t], seg)
+    idx = [i for i, _, _ in spans]
+    last = [j for _, j, _ in spans]
+    words = [t for _, _, t in spans]
     matches = match_labels(words, ocr=ocr)
     out = []
     for m in matches:
-        start, end = idx[m.start], idx[m.end - 1] + 1
+        start, end = idx[m.start], last[m.end - 1] + 1
         while end < len(tokens) and not tokens[end]:
             end += 1  # "Invoice # 42", "Total : 12.00": the punctuation belongs to the label
         out.append(LabelHit(m.field, seg, start, end, leading=start == 0))
+    return out
+
+
+_INITIALS = re.compile(r"^[^\W\d_](?:\.[^\W\d_])*$")
+
+
+def _join_initials(spans: list[tuple[int, int, str]], seg: Segment) -> list[tuple[int, int, str]]:
+    """Initials OCR read with a space between them (``N. I.F.``) joined into one word
+    (``n.i.f``), as the lexicon spells the abbreviation."""
+    out: list[tuple[int, int, str]] = []
+    for i, j, t in spans:
+        if (
+            out
+            and _INITIALS.match(t)
+            and _INITIALS.match(out[-1][2])
+            and seg.words[out[-1][1]].text.rstrip().endswith(".")
+        ):
+            out[-1] = (out[-1][0], j, f"{out[-1][2]}.{t}")
+        else:
+            out.append((i, j, t))
     return out
 
 

@@ -19,7 +19,7 @@ _CONTACT = re.compile(
     r"@|https?:|www\.|\.(com|fr|de|es|nl|it|be|ch|at|ie|co\.uk|eu|example)\b"
     r"|^\+?\d[\d\s().-]{6,}$"
     # a phone number inside a line whose "Tel." OCR misread ("T61. ±32 533 261 714")
-    r"|[+±=]\s?\d{1,3}[\s.]+\d{2,4}[\s.]+\d{3}",
+    r"|[+±=≠]\s?\d{1,3}[\s.]+\d{2,4}[\s.]+\d{3}",
     re.IGNORECASE,
 )
 
@@ -117,26 +117,62 @@ def _party(
         if not _CONTACT.search(s.text) and not lm.hits_in(s) and not _is_value_like(s.text)
     ]
     if page.source == "ocr":
+        name.text = clean_ocr_name(name.text)
         for line in address:
             line.text = clean_ocr_address(line.text)
     return Party(name=name, address=address, segments=segs)
 
 
 #: A speck OCR read as a dot after a word of the address: at the end of the word (``Street.``,
-#: ``Berlin.,``) or glued to the next one (``Mille.168``). Short abbreviations (``St.``,
-#: ``Avda.``) and ``-str.`` keep theirs.
-_SPECK_DOT = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z]{4})(?<!str)\.+(?=$|[,\s]|\d)")
+#: ``Berlin.,``) or glued to the next one (``Mille.168``, ``Navarro.Suministros``). Short
+#: abbreviations (``St.``, ``Avda.``) and ``-str.`` keep theirs.
+_SPECK_DOT = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z]{4})(?<!str)\.+(?=$|[,\s]|\d|[^\W\d_]{3})")
 #: A dot standing alone between two parts of a line: a ``·`` separator as OCR reads it.
 _LONE_DOT = re.compile(r"\s+[.•]\s+")
+#: A 1 or 0 between lower-case letters: the l or o it looks like (``Kö1n``).
+_DIGIT_IN_WORD = re.compile(r"(?<=[^\W\d_])[10](?=[^\W\d_A-Z])")
+#: The Swiss legal form with its accent misread (``Särl``, ``Sârl``).
+_SARL = re.compile(r"\bS[äâáã]rl\b")
+
+
+def _speck(m: re.Match[str]) -> str:
+    glued = m.end() < len(m.string) and not m.string[m.end()].isspace()
+    return " " if glued and m.string[m.end()] != "," else ""
+
+
+#: Endings of street names written as one word (``Hauptstraße``, ``Kerkstraat``).
+_STREET_ENDINGS = ("straße", "strasse", "straat", "gasse", "steenweg")
+_WORD = re.compile(r"[^\W\d_]{8,}")
+
+
+def _street_ending(m: re.Match[str]) -> str:
+    """A compound street name whose ending OCR misread by one letter (``Hauptatraße``)."""
+    word = m.group()
+    if word.lower().endswith(_STREET_ENDINGS):
+        return word
+    for ending in _STREET_ENDINGS:
+        tail = word[-len(ending) :].lower()
+        if tail != ending and sum(a != b for a, b in zip(tail, ending, strict=True)) == 1:
+            return word[: -len(ending)] + ending
+    return word
 
 
 def clean_ocr_address(text: str) -> str:
-    """An address line read by OCR with specks read as dots taken out (see the patterns)."""
+    """An address line read by OCR with specks read as dots taken out and look-alike glyphs
+    inside words put right (see the patterns)."""
     text = _LONE_DOT.sub(" · ", text)
-    text = _SPECK_DOT.sub(
-        lambda m: " " if m.end() < len(m.string) and m.string[m.end()].isdigit() else "", text
-    )
+    text = _SPECK_DOT.sub(_speck, text)
+    text = _DIGIT_IN_WORD.sub(lambda m: "l" if m.group() == "1" else "o", text)
+    text = _WORD.sub(_street_ending, text)
     return text.strip(" ,")
+
+
+def clean_ocr_name(text: str) -> str:
+    """A party name read by OCR: a speck glued between two words (``Navarro.Suministros``),
+    look-alike glyphs inside words and a misread accent of the legal form ``Sàrl``."""
+    text = re.sub(r"(?<=[^\W\d_]{3})\.(?=[^\W\d_]{3})", " ", text)
+    text = _DIGIT_IN_WORD.sub(lambda m: "l" if m.group() == "1" else "o", text)
+    return _SARL.sub("Sàrl", text)
 
 
 def _labelled(
