@@ -452,3 +452,31 @@ def test_initials_ocr_spaced_apart_still_make_their_label() -> None:
     rows = [("Avenida de Andalucía, 64", 100, 150), ("N. I.F. ESA14818959", 100, 180)]
     doc = build_document(document(_scan_page(_VENDOR_BLOCK + rows)))
     assert doc["fields"]["vendor_tax_id"]["value"] == "ESA14818959"
+
+
+def test_a_misread_line_amount_the_subtotal_and_its_own_price_contradict() -> None:
+    from decimal import Decimal
+
+    from finscribe.core.extraction.items import amounts_the_sums_confirm
+
+    def lines(*amounts: str) -> list[dict[str, Any]]:
+        rows = [("2", "897.01"), ("1", "500.00"), ("3", "10.00")]
+        return [
+            {"quantity": q, "unit_price": p, "amount": a, "page": 1}
+            for (q, p), a in zip(rows, amounts, strict=True)
+        ]
+
+    # "11794.02" read for 1794.02: quantity x price and the subtotal agree against it
+    items = lines("11794.02", "500.00", "30.00")
+    assert amounts_the_sums_confirm(items, [Decimal("2324.02")], {1}) == [0]
+    assert items[0]["amount"] == "1794.02"
+    # on a text layer the vendor's printed amount stands (validation reports it)
+    items = lines("11794.02", "500.00", "30.00")
+    assert amounts_the_sums_confirm(items, [Decimal("2324.02")], set()) == []
+    # a vendor's wrong price: the amounts as read add up, nothing is changed
+    items = lines("1794.02", "550.00", "30.00")
+    assert amounts_the_sums_confirm(items, [Decimal("2374.02")], {1}) == []
+    assert items[1]["amount"] == "550.00"
+    # the sums do not confirm q x p either: left as read
+    items = lines("11794.02", "500.00", "30.00")
+    assert amounts_the_sums_confirm(items, [Decimal("2000.00")], {1}) == []

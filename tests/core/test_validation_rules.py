@@ -252,3 +252,11 @@ def test_a_lost_leading_digit_is_no_one_digit_misread() -> None:
     fields = {"subtotal": "4076.99", "total_tax": "0.00", "total": "4076.99"}
     unsure = {0: {"quantity": 0.5, "unit_price": 0.5, "amount": 0.5}}
     assert codes(doc(fields, lines), cell_confidence=unsure) == ["LINE_AMOUNT_MISMATCH"]
+
+
+def test_a_decimal_mark_lost_in_an_unsure_scanned_price_is_our_reading() -> None:
+    lines = [{"description": "a", "quantity": "1", "unit_price": "131490.00", "amount": "1314.90"}]
+    fields = {"subtotal": "1314.90", "total_tax": "0.00", "total": "1314.90"}
+    unsure = {0: {"quantity": 1.0, "unit_price": 0.87, "amount": 0.99}}
+    assert codes(doc(fields, lines), cell_confidence=unsure) == ["LINE_READ_UNCERTAIN"]
+    assert codes(doc(fields, lines)) == ["LINE_AMOUNT_MISMATCH"]

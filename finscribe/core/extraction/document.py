@@ -26,6 +26,7 @@ from finscribe.core.extraction.dates import fold
 from finscribe.core.extraction.items import (
     CELL_CONFIDENCE,
     QUANTITY_UNREAD,
+    amounts_the_sums_confirm,
     discount_signs,
     glyph_rate,
     line_items,
@@ -503,6 +504,7 @@ def extract_fields(
     )
     _merge_tax_rows(cands, chosen, layout)
     _second_tax_id(cands, chosen)
+    amounts_the_sums_confirm(items, _lines_targets(chosen), _scanned_pages(layout))
     fields: dict[str, dict[str, Any]] = {}
     for fname in (*MONEY_FIELDS, *DATE_FIELDS):
         if fname in chosen:
@@ -602,6 +604,20 @@ def validate(extraction: Extraction, settings: ValidationSettings | None = None)
     document["validation"] = result
     document["needs_review"] = needs_review(document, result, settings)
     return document
+
+
+def _lines_targets(chosen: Mapping[str, Candidate]) -> list[Decimal]:
+    """What the line amounts should add up to: the subtotal, else total minus tax."""
+    amounts = {f: c.amount for f, c in chosen.items() if c.amount is not None}
+    if "subtotal" in amounts:
+        return [amounts["subtotal"]]
+    if "total" in amounts and "total_tax" in amounts:
+        return [amounts["total"] - amounts["total_tax"]]
+    return []
+
+
+def _scanned_pages(layout: Layout) -> set[int]:
+    return {p.number for p in layout.pages if p.source == "ocr"}
 
 
 def build_document(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import combinations
 from typing import Any
 
 from finscribe.core.extraction.amounts import format_decimal, format_quantity, parse_amount
@@ -427,3 +428,48 @@ def _totals_top(rows: list[Row], below: float, lm: LabelMap) -> float:
         if row.bbox.cy > below and _is_summary(row.segments, lm):
             return row.bbox.y0
     return below
+
+
+def amounts_the_sums_confirm(
+    items: list[dict[str, Any]], targets: list[Decimal], scanned: set[int]
+) -> list[int]:
+    """Put right line amounts that OCR misread, where two other readings agree against them.
+
+    When the read amounts do not add up to any of ``targets`` (the subtotal, or total minus
+    tax) but do once some scanned lines (at most three; pages in ``scanned``) take their own
+    quantity x unit price instead, those amounts were misread (``11794.02`` for
+    ``1794.02``, a lost decimal mark): they are set to quantity x unit price. A vendor's
+    wrong line (the price printed wrong, the amount and the sums right) still adds up as
+    read and is left to validation. Returns the indexes put right.
+    """
+    amounts = [_decimal(item.get("amount")) for item in items]
+    if not targets or any(a is None for a in amounts):
+        return []
+    read = sum((a for a in amounts if a is not None), Decimal(0))
+    if any(abs(read - t) <= Decimal("0.01") for t in targets):
+        return []
+    wrong: list[tuple[int, Decimal]] = []
+    for i, (item, amount) in enumerate(zip(items, amounts, strict=True)):
+        q, p = _decimal(item.get("quantity")), _decimal(item.get("unit_price"))
+        if item.get("page") not in scanned or q is None or p is None or amount is None:
+            continue
+        expected = (q * p).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if abs(expected - amount) > Decimal("0.01"):
+            wrong.append((i, expected - amount))
+    if not wrong or len(wrong) > 3:
+        return []
+    for size in range(1, len(wrong) + 1):
+        for subset in combinations(wrong, size):
+            fixed = read + sum((d for _, d in subset), Decimal(0))
+            if any(abs(fixed - t) <= Decimal("0.01") for t in targets):
+                for i, d in subset:
+                    items[i]["amount"] = format_decimal(Decimal(items[i]["amount"]) + d)
+                return [i for i, _ in subset]
+    return []
+
+
+def _decimal(value: object) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(str(value))
+    except ArithmeticError:
+        return None

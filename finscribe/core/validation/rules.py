@@ -232,8 +232,8 @@ def _one_glyph_misread(
     ctx: Context, i: int, q: Decimal | None, p: Decimal, a: Decimal
 ) -> str | None:
     """The cell of line ``i`` (``"amount (read 0.62 sure)"``) that OCR read unsure (below
-    ``unsure_read_confidence``) and whose one digit read otherwise makes the line add up;
-    None when no such cell (text-layer cells are sure)."""
+    ``unsure_read_confidence``) and whose one digit or decimal mark read otherwise makes the
+    line add up; None when no such cell (text-layer cells are sure)."""
     confidence = ctx.cell_confidence.get(i, {})
     values = {"quantity": q, "unit_price": p, "amount": a}
     for name, value in values.items():
@@ -254,10 +254,12 @@ def _one_glyph_misread(
 
 def _one_digit_variants(value: Decimal) -> list[Decimal]:
     """``value`` with one digit replaced by each other digit (a leading digit not by 0: that
-    would be a digit lost, not misread)."""
+    would be a digit lost, not misread), or with its decimal mark lost or moved (x or / 10,
+    100, 1000: ``131490.00`` read for ``1314.90``)."""
     text = format(value, "f")
     lead = next((j for j, ch in enumerate(text) if ch.isdigit()), -1)
-    return [
+    shifted = [value.scaleb(k) for k in (-3, -2, -1, 1, 2, 3)]
+    return shifted + [
         Decimal(text[:j] + d + text[j + 1 :])
         for j, ch in enumerate(text)
         if ch.isdigit()
