@@ -480,3 +480,25 @@ def test_a_misread_line_amount_the_subtotal_and_its_own_price_contradict() -> No
     # the sums do not confirm q x p either: left as read
     items = lines("11794.02", "500.00", "30.00")
     assert amounts_the_sums_confirm(items, [Decimal("2000.00")], {1}) == []
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "tax_id"),
+    [
+        ("TVA 21 %", "6.917.08", None),  # a tax row of the totals: its amount is no tax ID
+        ("N° TVA intracom.", "FR 40 303 265 045", "FR40303265045"),
+    ],
+)
+def test_an_amount_beside_a_tax_label_is_no_tax_id(
+    label: str, value: str, tax_id: str | None
+) -> None:
+    from finscribe.core.extraction.candidates import DocFacts, generate
+    from finscribe.core.extraction.labels import map_labels
+    from finscribe.core.layout import analyze_layout
+    from tests.core.layout_helpers import document
+
+    layout = analyze_layout(document(_scan_page([(label, 900, 1000), (value, 1200, 1000)])))
+    facts = DocFacts(decimal_comma=None, date_order="DMY", table_segments=set(),
+                     customer_segments=set())  # fmt: skip
+    found = {c.value for c in generate(layout, map_labels(layout), facts)["vendor_tax_id"]}
+    assert found == ({tax_id} if tax_id else set())

@@ -28,6 +28,8 @@ MONEY_FIELDS = ("subtotal", "total_tax", "total", "amount_due")
 DATE_FIELDS = ("invoice_date", "due_date")
 REF_FIELDS = ("invoice_number", "purchase_order")
 TAX_ID_FIELDS = ("vendor_tax_id", "customer_tax_id")
+#: An amount with cents ("6.917,08", "1 747.99", "-592.90"): never a tax ID.
+_MONEY_LIKE = re.compile(r"^[-+(]?[€$£]?\s?\d{1,3}(?:[.,' ]?\d{3})*[.,]\d{2}\)?$")
 SCORED_FIELDS = (*MONEY_FIELDS, *DATE_FIELDS, *REF_FIELDS, *TAX_ID_FIELDS, "vendor_iban")
 
 #: The features every candidate carries, in this order (the learned scorer's columns).
@@ -420,6 +422,8 @@ def _id_candidates(
                 continue
             if sum(ch.isdigit() for ch in compact) < len(compact) // 2:
                 continue
+            if _MONEY_LIKE.match(text):
+                continue  # "TVA  6.917,08": an amount beside a tax label, no tax ID ends in cents
             valid = is_valid_tax_id(compact)
             if not valid and page.source == "ocr":
                 repaired = repair_tax_id(compact)
