@@ -260,3 +260,13 @@ def test_a_decimal_mark_lost_in_an_unsure_scanned_price_is_our_reading() -> None
     unsure = {0: {"quantity": 1.0, "unit_price": 0.87, "amount": 0.99}}
     assert codes(doc(fields, lines), cell_confidence=unsure) == ["LINE_READ_UNCERTAIN"]
     assert codes(doc(fields, lines)) == ["LINE_AMOUNT_MISMATCH"]
+
+
+def test_a_currency_sign_read_as_a_digit_in_an_unsure_scanned_price() -> None:
+    lines = [{"description": "a", "quantity": "8", "unit_price": "-5143.69", "amount": "-1149.52"}]
+    fields = {"subtotal": "-1149.52", "total_tax": "0.00", "total": "-1149.52"}
+    unsure = {0: {"quantity": 1.0, "unit_price": 0.9, "amount": 0.99}}
+    assert codes(doc(fields, lines, "credit_note"), cell_confidence=unsure) == [
+        "LINE_READ_UNCERTAIN"
+    ]
+    assert codes(doc(fields, lines, "credit_note")) == ["LINE_AMOUNT_MISMATCH"]

@@ -254,11 +254,15 @@ def _one_glyph_misread(
 
 def _one_digit_variants(value: Decimal) -> list[Decimal]:
     """``value`` with one digit replaced by each other digit (a leading digit not by 0: that
-    would be a digit lost, not misread), or with its decimal mark lost or moved (x or / 10,
-    100, 1000: ``131490.00`` read for ``1314.90``)."""
+    would be a digit lost, not misread), with its decimal mark lost or moved (x or / 10,
+    100, 1000: ``131490.00`` read for ``1314.90``), or without a first digit that was a
+    currency sign."""
     text = format(value, "f")
     lead = next((j for j, ch in enumerate(text) if ch.isdigit()), -1)
     shifted = [value.scaleb(k) for k in (-3, -2, -1, 1, 2, 3)]
+    if 0 <= lead < len(text) - 1 and text[lead + 1] in "123456789":
+        # a currency sign read as a digit before the number ("-£143.69" read "-5143.69")
+        shifted.append(Decimal(text[:lead] + text[lead + 1 :]))
     return shifted + [
         Decimal(text[:j] + d + text[j + 1 :])
         for j, ch in enumerate(text)
