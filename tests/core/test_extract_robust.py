@@ -502,3 +502,21 @@ def test_an_amount_beside_a_tax_label_is_no_tax_id(
                      customer_segments=set())  # fmt: skip
     found = {c.value for c in generate(layout, map_labels(layout), facts)["vendor_tax_id"]}
     assert found == ({tax_id} if tax_id else set())
+
+
+def test_a_currency_sign_read_as_a_digit_is_dropped_where_the_sums_say_so() -> None:
+    from tests.core.layout_helpers import document, page
+
+    rows = [
+        ("Invoice No. INV-7", 100, 300),
+        ("Subtotal", 1000, 1700), ("8657.20", 1300, 1700),  # "£657.20" on paper
+        ("VAT 20%", 1000, 1740), ("131.44", 1300, 1740),
+        ("Total", 1000, 1780), ("788.64", 1300, 1780),
+    ]  # fmt: skip
+    scanned = build_document(document(_scan_page(_VENDOR_BLOCK[:3] + rows)))
+    assert scanned["fields"]["subtotal"]["value"] == "657.20"
+    assert scanned["fields"]["subtotal"]["text"] == "8657.20"
+    # a text layer is read exactly: the printed sums do not add up, and validation says so
+    digital = build_document(document(page(_VENDOR_BLOCK[:3] + rows)))
+    assert digital["fields"]["subtotal"]["value"] == "8657.20"
+    assert "TOTAL_MISMATCH" in {i["code"] for i in digital["validation"]["issues"]}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -125,19 +126,43 @@ def _log(p: float) -> float:
     return math.log(min(max(p, 1e-6), 1 - 1e-6))
 
 
+def _sign_misread(c: Candidate) -> Candidate | None:
+    """The reading of a scanned amount whose first digit was its currency sign (``-£57,989.37``
+    read ``-857,989.37``), or None. Only taken where it makes the sums add up."""
+    if c.amount is None:
+        return None
+    digits = format(abs(c.amount), "f")
+    if len(digits) < 5 or digits[1] not in "123456789":
+        return None
+    amount = Decimal(digits[1:]).copy_sign(c.amount)
+    return dataclasses.replace(c, amount=amount, features={**c.features, _MISREAD: 1.0})
+
+
+#: Feature key marking a candidate as a misread variant of another (never scored).
+_MISREAD = "_sign_misread"
+
+
 def _choose_money(
-    cands: dict[str, list[Candidate]], lines_sum: Decimal | None
+    cands: dict[str, list[Candidate]],
+    lines_sum: Decimal | None,
+    scanned: Collection[int] = (),
 ) -> dict[str, Candidate]:
-    """Pick subtotal, tax and total together, preferring a triple that adds up."""
+    """Pick subtotal, tax and total together, preferring a triple that adds up. On scanned
+    pages an amount may also be read without a first digit that was a currency sign
+    (:func:`_sign_misread`), in a triple that adds up only."""
     fields = ("subtotal", "total_tax", "total")
     options: list[list[Candidate | None]] = []
     for f in fields:
-        top = sorted(cands.get(f, []), key=lambda c: -c.score)[:_TOP_K]
-        options.append([None, *[c for c in top if c.score > 0.02]])
+        top = [c for c in sorted(cands.get(f, []), key=lambda c: -c.score)[:_TOP_K]]
+        top = [c for c in top if c.score > 0.02]
+        variants = [v for c in top if c.page in scanned and (v := _sign_misread(c)) is not None]
+        options.append([None, *top, *variants])
     best: tuple[float, tuple[Candidate | None, ...]] | None = None
     for combo in itertools.product(*options):
         chosen = [c for c in combo if c is not None]
         if any(_overlaps(a, b) for a, b in itertools.combinations(chosen, 2)):
+            continue
+        if any(_MISREAD in c.features for c in chosen) and not _adds_up(combo):
             continue
         util = 0.0
         for c, opts in zip(combo, options, strict=True):
@@ -170,6 +195,15 @@ def _choose_money(
             if c is not None:
                 out[f] = c
     return out
+
+
+def _adds_up(combo: tuple[Candidate | None, ...]) -> bool:
+    sub, tax, tot = combo
+    if sub is None or tax is None or tot is None:
+        return False
+    if sub.amount is None or tax.amount is None or tot.amount is None:
+        return False
+    return abs(sub.amount + tax.amount - tot.amount) <= Decimal("0.011")
 
 
 def _pick(
@@ -482,7 +516,7 @@ def extract_fields(
     cands["invoice_number"] = [
         c for c in cands.get("invoice_number", []) if not _word_like(c.value)
     ]
-    chosen = _choose_money(cands, lines_sum)
+    chosen = _choose_money(cands, lines_sum, _scanned_pages(layout))
     used = list(chosen.values())
     amount_due = _pick(cands, ("amount_due",), list(used))
     for f, c in amount_due.items():
