@@ -135,6 +135,10 @@ _DIGIT_IN_WORD = re.compile(r"(?<=[^\W\d_])[10](?=[^\W\d_A-Z])")
 _SARL = re.compile(r"\bS[äâáã]rl\b")
 
 
+def _letters_in_words(text: str) -> str:
+    return _DIGIT_IN_WORD.sub(lambda m: "l" if m.group() == "1" else "o", text)
+
+
 def _speck(m: re.Match[str]) -> str:
     glued = m.end() < len(m.string) and not m.string[m.end()].isspace()
     return " " if glued and m.string[m.end()] != "," else ""
@@ -162,7 +166,7 @@ def clean_ocr_address(text: str) -> str:
     inside words put right (see the patterns)."""
     text = _LONE_DOT.sub(" · ", text)
     text = _SPECK_DOT.sub(_speck, text)
-    text = _DIGIT_IN_WORD.sub(lambda m: "l" if m.group() == "1" else "o", text)
+    text = _letters_in_words(text)
     text = _WORD.sub(_street_ending, text)
     return text.strip(" ,")
 
@@ -171,7 +175,7 @@ def clean_ocr_name(text: str) -> str:
     """A party name read by OCR: a speck glued between two words (``Navarro.Suministros``),
     look-alike glyphs inside words and a misread accent of the legal form ``Sàrl``."""
     text = re.sub(r"(?<=[^\W\d_]{3})\.(?=[^\W\d_]{3})", " ", text)
-    text = _DIGIT_IN_WORD.sub(lambda m: "l" if m.group() == "1" else "o", text)
+    text = _letters_in_words(text)
     return _SARL.sub("Sàrl", text)
 
 
