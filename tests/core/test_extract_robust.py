@@ -520,3 +520,15 @@ def test_a_currency_sign_read_as_a_digit_is_dropped_where_the_sums_say_so() -> N
     digital = build_document(document(page(_VENDOR_BLOCK[:3] + rows)))
     assert digital["fields"]["subtotal"]["value"] == "8657.20"
     assert "TOTAL_MISMATCH" in {i["code"] for i in digital["validation"]["issues"]}
+
+
+def test_a_label_remnant_glued_to_a_scanned_vat_id_is_dropped_where_the_rest_is_valid() -> None:
+    from tests.core.layout_helpers import document
+
+    rows = [("VAT", 900, 1000), ("NOGB720351031", 1000, 1000)]  # "VAT No.GB 720 3510 31"
+    doc = build_document(document(_scan_page(_VENDOR_BLOCK + rows)))
+    assert doc["fields"]["vendor_tax_id"]["value"] == "GB720351031"
+    # a Norwegian VAT number keeps its "NO"
+    rows = [("VAT", 900, 1000), ("NO123456785MVA", 1000, 1000)]
+    doc = build_document(document(_scan_page(_VENDOR_BLOCK + rows)))
+    assert doc["fields"]["vendor_tax_id"]["value"] == "NO123456785MVA"

@@ -237,6 +237,19 @@ def _conf(seg: Segment, a: int, b: int) -> float:
     return min(w.confidence for w in seg.words[a:b])
 
 
+#: What is left of a label glued to the ID it names on a scan ("VAT No.GB..." read "NOGB...").
+_GLUED_LABEL = ("NO", "NR", "N")
+
+
+def _without_glued_label(compact: str, valid: bool | None) -> tuple[str, bool | None]:
+    """The ID without a label remnant OCR glued to it, where only that reading is valid."""
+    for prefix in _GLUED_LABEL:
+        rest = compact[len(prefix) :]
+        if compact.startswith(prefix) and len(rest) >= 5 and is_valid_tax_id(rest) is True:
+            return rest, True
+    return compact, valid
+
+
 def generate(layout: Layout, lm: LabelMap, facts: DocFacts) -> dict[str, list[Candidate]]:
     """Candidates for every scored field."""
     out: dict[str, list[Candidate]] = {f: [] for f in SCORED_FIELDS}
@@ -425,6 +438,8 @@ def _id_candidates(
             if _MONEY_LIKE.match(text):
                 continue  # "TVA  6.917,08": an amount beside a tax label, no tax ID ends in cents
             valid = is_valid_tax_id(compact)
+            if not valid and page.source == "ocr":
+                compact, valid = _without_glued_label(compact, valid)
             if not valid and page.source == "ocr":
                 repaired = repair_tax_id(compact)
                 if repaired is not None:
