@@ -374,6 +374,12 @@ def test_a_name_over_a_street_without_number_is_kept() -> None:
         ("Hauptatraße 155", "Hauptstraße 155"),  # one letter of a street ending misread
         ("Gartenstrasse 2", "Gartenstrasse 2"),
         ("Kerkstraet 3", "Kerkstraat 3"),
+        ("10115 Berlin, Deutachland", "10115 Berlin, Deutschland"),  # a country name misread
+        ("Caterreich", "Österreich"),
+        ("Belgié", "België"),  # only its accent
+        ("Uhited Kingdom", "United Kingdom"),
+        ("Holland Park", "Holland Park"),
+        ("Austin", "Austin"),
     ],
 )
 def test_specks_read_as_dots_in_a_scanned_address(read: str, meant: str) -> None:
@@ -438,6 +444,9 @@ def test_quantities_ocr_lost_are_the_ones_that_make_the_line_add_up() -> None:
         ("Gallo Forniture Sârl", "Gallo Forniture Sàrl"),
         ("N.V. Lumen", "N.V. Lumen"),
         ("3M Co.", "3M Co."),
+        ("Whitmore Software ple", "Whitmore Software plc"),  # c/e in the legal form
+        ("James Hartley", "James Hartley"),
+        ("Acme Gmbh", "Acme Gmbh"),
     ],
 )
 def test_scanned_party_names_put_right(read: str, meant: str) -> None:

@@ -839,6 +839,48 @@ CUSTOMER_MARKERS: frozenset[str] = frozenset(FIELD_LABELS["customer_name"])
 
 #: Words of payment terms in the languages read ("Net 30 days", "Pago a 30 días"), as
 #: printed: OCR readings of terms are put right to these.
+#: Country names as addresses print them, in the six languages (for OCR repair of the
+#: country line of an address: one closed list, unlike street and town names).
+COUNTRY_NAMES: tuple[str, ...] = (
+    "Germany", "Deutschland", "Allemagne", "Alemania", "Duitsland", "Germania",
+    "Austria", "Österreich", "Autriche", "Oostenrijk",
+    "Switzerland", "Schweiz", "Suisse", "Suiza", "Zwitserland", "Svizzera",
+    "France", "Frankreich", "Francia", "Frankrijk",
+    "Italy", "Italien", "Italie", "Italia", "Italië",
+    "Spain", "Spanien", "Espagne", "España", "Spanje", "Spagna",
+    "Netherlands", "Niederlande", "Pays-Bas", "Países Bajos", "Nederland", "Paesi Bassi",
+    "Belgium", "Belgien", "Belgique", "Bélgica", "België", "Belgio",
+    "Ireland", "Irland", "Irlande", "Irlanda", "Ierland",
+    "United Kingdom", "Vereinigtes Königreich", "Royaume-Uni", "Reino Unido",
+    "Verenigd Koninkrijk", "Regno Unito",
+    "United States", "Vereinigte Staaten", "États-Unis", "Estados Unidos", "Verenigde Staten",
+    "Stati Uniti",
+    "Luxembourg", "Luxemburg", "Lussemburgo", "Portugal", "Portogallo",
+    "Poland", "Polen", "Pologne", "Polonia", "Denmark", "Dänemark", "Danemark", "Dinamarca",
+    "Denemarken", "Danimarca", "Sweden", "Schweden", "Suède", "Suecia", "Zweden", "Svezia",
+    "Liechtenstein", "Monaco",
+)  # fmt: skip
+
+
+def nearest_country(text: str) -> str | None:
+    """The country name ``text`` (one part of an address line, as OCR read it) stands for:
+    the unique name within a few edits (look-alike letters half an edit) or with only its
+    accents misread; None when ``text`` is no country name or is one already."""
+    if text in COUNTRY_NAMES or len(text) < 5 or any(ch.isdigit() for ch in text):
+        return None
+    key = fold(text)
+    limit = 0 if len(key) < 6 else 1 if len(key) < 9 else 2
+    best: dict[float, set[str]] = {}
+    for name in COUNTRY_NAMES:
+        d = _ocr_distance(key, fold(name), limit)
+        if d <= limit:
+            best.setdefault(d, set()).add(name)
+    if not best:
+        return None
+    near = best[min(best)]
+    return near.pop() if len(near) == 1 else None
+
+
 TERMS_WORDS: tuple[str, ...] = (
     "net", "days", "day", "within", "of", "invoice", "date", "due", "on", "receipt", "payment",
     "upon", "end", "month", "immediately", "payable",
@@ -1181,6 +1223,11 @@ _LOOKALIKE: frozenset[frozenset[str]] = frozenset(
         "1i", "5s", "8b", "6b", "2z",
     )
 )  # fmt: skip
+
+
+def is_lookalike(a: str, b: str) -> bool:
+    """True when OCR easily reads letter ``a`` for ``b`` (:data:`_LOOKALIKE`, any case)."""
+    return frozenset((a.lower(), b.lower())) in _LOOKALIKE
 
 
 def _ocr_distance(a: str, b: str, limit: float) -> float:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from finscribe.core.extraction.amounts import parse_amount
 from finscribe.core.extraction.dates import parse_date
 from finscribe.core.extraction.labels import LabelMap
+from finscribe.core.extraction.lexicon import is_lookalike, nearest_country
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
 
@@ -168,7 +169,15 @@ def clean_ocr_address(text: str) -> str:
     text = _SPECK_DOT.sub(_speck, text)
     text = _letters_in_words(text)
     text = _WORD.sub(_street_ending, text)
-    return text.strip(" ,")
+    return ", ".join(_country(part.strip()) for part in text.split(",")).strip(" ,")
+
+
+def _country(part: str) -> str:
+    """A country name OCR misread (``Deutachland``, ``Belgié``) spelt as it is printed."""
+    name = nearest_country(part)
+    if name is None:
+        return part
+    return name.upper() if part.isupper() else name
 
 
 def clean_ocr_name(text: str) -> str:
@@ -176,7 +185,31 @@ def clean_ocr_name(text: str) -> str:
     look-alike glyphs inside words and a misread accent of the legal form ``Sàrl``."""
     text = re.sub(r"(?<=[^\W\d_]{3})\.(?=[^\W\d_]{3})", " ", text)
     text = _letters_in_words(text)
-    return _SARL.sub("Sàrl", text)
+    text = _SARL.sub("Sàrl", text)
+    head, _, last = text.rpartition(" ")
+    form = _legal_form(last)
+    return f"{head} {form}" if head and form else text
+
+
+#: Legal forms that end company names (what :data:`_COMPANY` matches, as printed).
+_LEGAL_FORMS = (
+    "GmbH", "AG", "KG", "UG", "Ltd", "Limited", "plc", "LLC", "LLP", "Inc", "Corp", "DAC",
+    "SAS", "SARL", "SRL", "SpA", "BV", "NV", "VOF", "SNC",
+)  # fmt: skip
+
+
+def _legal_form(word: str) -> str | None:
+    """The legal form a last word of three letters or more stands for when OCR swapped one
+    look-alike letter in it (``ple`` for ``plc``); None otherwise."""
+    if len(word) < 3 or word in _LEGAL_FORMS:
+        return None
+    near = {f for f in _LEGAL_FORMS if len(f) == len(word) and _one_lookalike(word, f)}
+    return near.pop() if len(near) == 1 else None
+
+
+def _one_lookalike(a: str, b: str) -> bool:
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(diff) == 1 and is_lookalike(*diff[0])
 
 
 def _labelled(
