@@ -541,3 +541,20 @@ def test_a_label_remnant_glued_to_a_scanned_vat_id_is_dropped_where_the_rest_is_
     rows = [("VAT", 900, 1000), ("NO123456785MVA", 1000, 1000)]
     doc = build_document(document(_scan_page(_VENDOR_BLOCK + rows)))
     assert doc["fields"]["vendor_tax_id"]["value"] == "NO123456785MVA"
+
+
+def test_scanned_references_with_a_misread_dash_and_a_lone_glyph() -> None:
+    from tests.core.layout_helpers import document, page
+
+    rows = [
+        ("Invoice No.", 900, 300), ("INV=19366", 1200, 300),
+        ("PO Number", 900, 340), ("8", 1200, 340),
+        ("Payment terms", 900, 380), ("Net 45days", 1200, 380),
+    ]  # fmt: skip
+    scanned = build_document(document(_scan_page(_VENDOR_BLOCK[:3] + rows)))["fields"]
+    assert scanned["invoice_number"]["value"] == "INV-19366"
+    assert "purchase_order" not in scanned  # a lone "8" on a scan is no PO number
+    assert scanned["payment_terms"]["value"] == "Net 45 days"
+    printed = build_document(document(page(_VENDOR_BLOCK[:3] + rows)))["fields"]
+    assert printed["invoice_number"]["value"] == "INV=19366"  # a text layer is read as is
+    assert printed["purchase_order"]["value"] == "8"

@@ -28,6 +28,8 @@ MONEY_FIELDS = ("subtotal", "total_tax", "total", "amount_due")
 DATE_FIELDS = ("invoice_date", "due_date")
 REF_FIELDS = ("invoice_number", "purchase_order")
 TAX_ID_FIELDS = ("vendor_tax_id", "customer_tax_id")
+#: A dash between two characters of a reference that OCR read as "=" or "~".
+_MISREAD_DASH = re.compile(r"(?<=\w)[=~](?=\w)")
 #: An amount with cents ("6.917,08", "1 747.99", "-592.90"): never a tax ID.
 _MONEY_LIKE = re.compile(r"^[-+(]?[€$£]?\s?\d{1,3}(?:[.,' ]?\d{3})*[.,]\d{2}\)?$")
 SCORED_FIELDS = (*MONEY_FIELDS, *DATE_FIELDS, *REF_FIELDS, *TAX_ID_FIELDS, "vendor_iban")
@@ -338,6 +340,12 @@ def _ref_candidates(
             spans.append((a, b))
         for s, e in spans:
             text = " ".join(w.text for w in seg.words[s:e]).strip(" :#")
+            if page.source == "ocr":
+                # "INV=19366", "CN~2022-4817": a dash OCR read as = or ~; a lone character
+                # on a scan is a speck or a stray glyph more often than a document number
+                text = _MISREAD_DASH.sub("-", text)
+                if len(text) < 2:
+                    continue
             if not text or len(text) > 40:
                 continue
             compact = text.replace(" ", "")

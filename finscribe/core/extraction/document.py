@@ -285,8 +285,11 @@ _TERMS_BY_FOLD = {fold(w): w for w in TERMS_WORDS}
 def _repair_terms(text: str) -> str:
     """Terms as OCR read them put right word by word: an accent lost (``dias`` -> ``días``),
     one letter misread (``daya`` -> ``days``) where one terms word is that near, a speck
-    read as a dot after a terms word dropped (``Net. 30``)."""
+    read as a dot after a terms word dropped (``Net. 30``), a space lost after a number
+    (``45days``)."""
     out: list[str] = []
+    # "Net 45days": a number glued to the unit after it
+    text = re.sub(r"(?<=\d)(?=[^\W\d_]{3})", " ", text)
     for token in text.split(" "):
         word = token.rstrip(".")
         key = fold(word)
