@@ -553,7 +553,7 @@ def test_scanned_references_with_a_misread_dash_and_a_lone_glyph() -> None:
     ]  # fmt: skip
     scanned = build_document(document(_scan_page(_VENDOR_BLOCK[:3] + rows)))["fields"]
     assert scanned["invoice_number"]["value"] == "INV-19366"
-    assert "purchase_order" not in scanned  # a lone "8" on a scan is no PO number
+    assert "purchase_order" not in scanned  # a lone "8" on a scan is no order number
     assert scanned["payment_terms"]["value"] == "Net 45 days"
     printed = build_document(document(page(_VENDOR_BLOCK[:3] + rows)))["fields"]
     assert printed["invoice_number"]["value"] == "INV=19366"  # a text layer is read as is

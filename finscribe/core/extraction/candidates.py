@@ -341,16 +341,15 @@ def _ref_candidates(
         for s, e in spans:
             text = " ".join(w.text for w in seg.words[s:e]).strip(" :#")
             if page.source == "ocr":
-                # "INV=19366", "CN~2022-4817": a dash OCR read as = or ~; a lone character
-                # on a scan is a speck or a stray glyph more often than a document number
-                text = _MISREAD_DASH.sub("-", text)
-                if len(text) < 2:
-                    continue
+                text = _MISREAD_DASH.sub("-", text)  # "INV=19366", "CN~2022-4817"
             if not text or len(text) > 40:
                 continue
             compact = text.replace(" ", "")
             fmt = bool(_ID_RE.match(compact)) and parse_date(text) is None
             for fname in REF_FIELDS:
+                if fname == "purchase_order" and len(compact) < 2 and page.source == "ocr":
+                    continue  # a lone glyph on a scan: a speck, no order number (a small
+                    # business's invoice "7" is kept)
                 c = Candidate(
                     fname,
                     text,
