@@ -558,3 +558,20 @@ def test_scanned_references_with_a_misread_dash_and_a_lone_glyph() -> None:
     printed = build_document(document(page(_VENDOR_BLOCK[:3] + rows)))["fields"]
     assert printed["invoice_number"]["value"] == "INV=19366"  # a text layer is read as is
     assert printed["purchase_order"]["value"] == "8"
+
+
+def test_a_skewed_scan_whose_first_header_cell_landed_on_the_row_above() -> None:
+    from tests.core.layout_helpers import document, page
+
+    rows = [
+        ("Bezeichnung", 100, 570),  # a few pixels higher than the rest of its header row
+        ("Menge", 700, 600), ("Preis", 850, 600), ("Gesamtpreis", 1100, 600),
+        ("Beratungsleistung", 100, 650), ("6", 700, 650), ("165.41", 850, 650),
+        ("992.46", 1100, 650),
+        ("Summe netto", 850, 750), ("992.46", 1100, 750),
+    ]  # fmt: skip
+    items = build_document(document(_scan_page(rows)))["line_items"]
+    assert [(i["description"], i["quantity"], i["amount"]) for i in items] == [
+        ("Beratungsleistung", "6", "992.46")
+    ]
+    assert build_document(document(page(rows)))["line_items"] == []  # text layers: no guess

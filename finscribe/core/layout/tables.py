@@ -289,6 +289,21 @@ def _merge_header_row(table: Table, header: Row, other: Row) -> bool:
     return True
 
 
+def _header_split_by_skew(above: Row, row: Row) -> Row | None:
+    """A header row of a skewed scan whose first cell (``Bezeichnung``) landed on the row
+    above: the two rows as one, when the one above is a lone text cell left of every cell of
+    ``row`` and close above it; None otherwise."""
+    if len(above.segments) != 1 or not row.segments:
+        return None
+    first = above.segments[0]
+    font = max(s.font for s in row.segments)
+    if any(ch.isdigit() for ch in first.text) or first.bbox.x1 >= row.segments[0].bbox.x0:
+        return None
+    if row.bbox.y0 - first.bbox.y1 > 0.8 * font:
+        return None
+    return Row(segments=[first, *row.segments], index=row.index)
+
+
 def find_tables(layout: Layout) -> list[Table]:
     """Tables found on the pages; a table left open at a page end continues on the next page
     (repeated header or not)."""
@@ -296,11 +311,16 @@ def find_tables(layout: Layout) -> list[Table]:
     open_table: Table | None = None
     for page in layout.pages:
         header_at = None
+        header_row: Row | None = None
         ocr = page.source == "ocr"
         for i, row in enumerate(page.rows):
+            candidate: Row | None = row
             cols = _header_columns(row, ocr)
+            if cols is None and ocr and i > 0:
+                candidate = _header_split_by_skew(page.rows[i - 1], row)
+                cols = None if candidate is None else _header_columns(candidate, ocr)
             if cols is not None:
-                header_at = i
+                header_at, header_row = i, candidate
                 break
         if open_table is not None and not open_table.ended:
             if header_at is not None:
@@ -333,16 +353,18 @@ def find_tables(layout: Layout) -> list[Table]:
                     _collect_rows(open_table, page, first_fitting, max_gap_factor=1e9)
                     # the first row has no header above: keep gaps loose only for it
             continue
-        if header_at is None:
+        if header_at is None or header_row is None:
             continue
-        cols = _header_columns(page.rows[header_at], ocr)
+        cols = _header_columns(header_row, ocr)
         assert cols is not None
-        table = Table(columns=cols, header=list(page.rows[header_at].segments))
+        table = Table(columns=cols, header=list(header_row.segments))
         body = header_at + 1
         # a header printed on two lines ("%" over "VAT", "Unit" under "Price")
         for j in (header_at - 1, header_at + 1):
-            if 0 <= j < len(page.rows) and _merge_header_row(
-                table, page.rows[header_at], page.rows[j]
+            if (
+                0 <= j < len(page.rows)
+                and header_row is page.rows[header_at]
+                and _merge_header_row(table, header_row, page.rows[j])
             ):
                 body = max(body, j + 1)
         _collect_rows(table, page, body)
