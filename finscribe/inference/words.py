@@ -113,9 +113,9 @@ def split_words(
     centers = [min(crop_w - 1.0, ((c.start + c.end) / 2 + 0.5) * step) for c in chars]
     inked = ink_columns(crop.image)
     gaps = pair_gaps(inked, centers)
-    _give_runs_to_model_spaces(gaps, model_space, chars, crop.image.shape[0])
-    line_floor = _line_floor(chars, gaps, model_space)
     crop_h = crop.image.shape[0]
+    _give_runs_to_model_spaces(gaps, model_space, chars, crop_h)
+    line_floor = _line_floor(chars, gaps, model_space)
 
     groups: list[list[int]] = [[0]]
     for i in range(1, len(chars)):

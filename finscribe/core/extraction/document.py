@@ -56,6 +56,7 @@ from finscribe.core.model import BBox, DocumentText
 from finscribe.core.validation import needs_review
 from finscribe.core.validation import validate as run_validation
 from finscribe.core.validation.ids import tax_id_country
+from finscribe.core.validation.rules import without_first_digit
 from finscribe.settings import Settings, ValidationSettings
 
 #: Below this probability a field's best candidate is not reported (the field is left out).
@@ -129,12 +130,11 @@ def _log(p: float) -> float:
 def _sign_misread(c: Candidate) -> Candidate | None:
     """The reading of a scanned amount whose first digit was its currency sign (``-£57,989.37``
     read ``-857,989.37``), or None. Only taken where it makes the sums add up."""
-    if c.amount is None:
+    if c.amount is None or len(format(abs(c.amount), "f")) < 5:
         return None
-    digits = format(abs(c.amount), "f")
-    if len(digits) < 5 or digits[1] not in "123456789":
+    amount = without_first_digit(c.amount)
+    if amount is None:
         return None
-    amount = Decimal(digits[1:]).copy_sign(c.amount)
     return dataclasses.replace(c, amount=amount, features={**c.features, _MISREAD: 1.0})
 
 
@@ -153,7 +153,7 @@ def _choose_money(
     fields = ("subtotal", "total_tax", "total")
     options: list[list[Candidate | None]] = []
     for f in fields:
-        top = [c for c in sorted(cands.get(f, []), key=lambda c: -c.score)[:_TOP_K]]
+        top = sorted(cands.get(f, []), key=lambda c: -c.score)[:_TOP_K]
         top = [c for c in top if c.score > 0.02]
         variants = [v for c in top if c.page in scanned and (v := _sign_misread(c)) is not None]
         options.append([None, *top, *variants])
@@ -162,7 +162,9 @@ def _choose_money(
         chosen = [c for c in combo if c is not None]
         if any(_overlaps(a, b) for a, b in itertools.combinations(chosen, 2)):
             continue
-        if any(_MISREAD in c.features for c in chosen) and not _adds_up(combo):
+        sub, tax, tot = combo
+        adds_up = _adds_up(sub, tax, tot)
+        if any(_MISREAD in c.features for c in chosen) and not (adds_up and tax is not None):
             continue
         util = 0.0
         for c, opts in zip(combo, options, strict=True):
@@ -172,18 +174,8 @@ def _choose_money(
             else:
                 util += _log(c.score) - (_log(1 - c.score) if c.score > 0.5 else 0.0)
                 util += 0.0 if c.score > 0.5 else _log(c.score / 0.5)
-        sub, tax, tot = combo
-        if (
-            sub is not None
-            and tot is not None
-            and sub.amount is not None
-            and tot.amount is not None
-        ):
-            tax_amount = tax.amount if tax is not None and tax.amount is not None else Decimal(0)
-            if abs(sub.amount + tax_amount - tot.amount) <= Decimal("0.011") and (
-                tax is not None or sub.amount == tot.amount
-            ):
-                util += _ARITH_BONUS if tax is not None else 0.5
+        if adds_up:
+            util += _ARITH_BONUS if tax is not None else 0.5
         lines_total = sub if sub is not None else tot
         if lines_total is not None and lines_sum is not None and lines_total.amount == lines_sum:
             util += _LINES_BONUS
@@ -197,13 +189,14 @@ def _choose_money(
     return out
 
 
-def _adds_up(combo: tuple[Candidate | None, ...]) -> bool:
-    sub, tax, tot = combo
-    if sub is None or tax is None or tot is None:
+def _adds_up(sub: Candidate | None, tax: Candidate | None, tot: Candidate | None) -> bool:
+    """subtotal + tax = total (to the cent); without a tax, subtotal = total."""
+    if sub is None or tot is None or sub.amount is None or tot.amount is None:
         return False
-    if sub.amount is None or tax.amount is None or tot.amount is None:
-        return False
-    return abs(sub.amount + tax.amount - tot.amount) <= Decimal("0.011")
+    if tax is None:
+        return sub.amount == tot.amount
+    tax_amount = tax.amount if tax.amount is not None else Decimal(0)
+    return abs(sub.amount + tax_amount - tot.amount) <= Decimal("0.011")
 
 
 def _pick(
@@ -519,7 +512,8 @@ def extract_fields(
     cands["invoice_number"] = [
         c for c in cands.get("invoice_number", []) if not _word_like(c.value)
     ]
-    chosen = _choose_money(cands, lines_sum, _scanned_pages(layout))
+    scanned = _scanned_pages(layout)
+    chosen = _choose_money(cands, lines_sum, scanned)
     used = list(chosen.values())
     amount_due = _pick(cands, ("amount_due",), list(used))
     for f, c in amount_due.items():
@@ -541,7 +535,7 @@ def extract_fields(
     )
     _merge_tax_rows(cands, chosen, layout)
     _second_tax_id(cands, chosen)
-    amounts_the_sums_confirm(items, _lines_targets(chosen), _scanned_pages(layout))
+    amounts_the_sums_confirm(items, _lines_targets(chosen), scanned)
     fields: dict[str, dict[str, Any]] = {}
     for fname in (*MONEY_FIELDS, *DATE_FIELDS):
         if fname in chosen:

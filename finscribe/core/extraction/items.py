@@ -14,7 +14,7 @@ from finscribe.core.extraction.labels import LabelMap
 from finscribe.core.layout.analysis import Layout, Row, Segment
 from finscribe.core.layout.tables import Table, TableRow
 from finscribe.core.model import BBox
-from finscribe.core.validation.rules import VAT_RATES, implied_quantity
+from finscribe.core.validation.rules import VAT_RATES, implied_quantity, to_decimal
 
 _QTY_UNIT = re.compile(
     r"^(-?\d+(?:[.,]\d+)?)\s*([A-Za-zÀ-ÿ.²³/]{1,10}(?: [A-Za-zÀ-ÿ.²³/]{1,10})?)?$"
@@ -442,16 +442,17 @@ def amounts_the_sums_confirm(
     wrong line (the price printed wrong, the amount and the sums right) still adds up as
     read and is left to validation. Returns the indexes put right.
     """
-    amounts = [_decimal(item.get("amount")) for item in items]
-    if not targets or any(a is None for a in amounts):
+    parsed = [to_decimal(item.get("amount")) for item in items]
+    if not targets or any(a is None for a in parsed):
         return []
-    read = sum((a for a in amounts if a is not None), Decimal(0))
+    amounts = [a for a in parsed if a is not None]
+    read = sum(amounts, Decimal(0))
     if any(abs(read - t) <= Decimal("0.01") for t in targets):
         return []
     wrong: list[tuple[int, Decimal]] = []
     for i, (item, amount) in enumerate(zip(items, amounts, strict=True)):
-        q, p = _decimal(item.get("quantity")), _decimal(item.get("unit_price"))
-        if item.get("page") not in scanned or q is None or p is None or amount is None:
+        q, p = to_decimal(item.get("quantity")), to_decimal(item.get("unit_price"))
+        if item.get("page") not in scanned or q is None or p is None:
             continue
         expected = (q * p).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         if abs(expected - amount) > Decimal("0.01"):
@@ -463,13 +464,6 @@ def amounts_the_sums_confirm(
             fixed = read + sum((d for _, d in subset), Decimal(0))
             if any(abs(fixed - t) <= Decimal("0.01") for t in targets):
                 for i, d in subset:
-                    items[i]["amount"] = format_decimal(Decimal(items[i]["amount"]) + d)
+                    items[i]["amount"] = format_decimal(amounts[i] + d)
                 return [i for i, _ in subset]
     return []
-
-
-def _decimal(value: object) -> Decimal | None:
-    try:
-        return None if value is None else Decimal(str(value))
-    except ArithmeticError:
-        return None

@@ -837,8 +837,6 @@ for _name, _extra in EXTRA_LABELS.items():
 CUSTOMER_MARKERS: frozenset[str] = frozenset(FIELD_LABELS["customer_name"])
 
 
-#: Words of payment terms in the languages read ("Net 30 days", "Pago a 30 días"), as
-#: printed: OCR readings of terms are put right to these.
 #: Country names as addresses print them, in the six languages (for OCR repair of the
 #: country line of an address: one closed list, unlike street and town names).
 COUNTRY_NAMES: tuple[str, ...] = (
@@ -881,6 +879,8 @@ def nearest_country(text: str) -> str | None:
     return near.pop() if len(near) == 1 else None
 
 
+#: Words of payment terms in the languages read ("Net 30 days", "Pago a 30 días"), as
+#: printed: OCR readings of terms are put right to these.
 TERMS_WORDS: tuple[str, ...] = (
     "net", "days", "day", "within", "of", "invoice", "date", "due", "on", "receipt", "payment",
     "upon", "end", "month", "immediately", "payable",
@@ -1194,26 +1194,6 @@ _CONFUSIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it exceeds ``limit``."""
-    return _distance(a, b, limit)
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it exceeds ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > limit:
-            return limit + 1
-        prev = cur
-    return prev[-1]
-
-
 #: Letter pairs that print alike at low resolution: OCR swaps them far more often than any
 #: two letters, so reading one for the other costs half an edit in :func:`nearest_word`.
 _LOOKALIKE: frozenset[frozenset[str]] = frozenset(
@@ -1230,21 +1210,31 @@ def is_lookalike(a: str, b: str) -> bool:
     return frozenset((a.lower(), b.lower())) in _LOOKALIKE
 
 
-def _ocr_distance(a: str, b: str, limit: float) -> float:
-    """Edit distance where swapping look-alike letters (:data:`_LOOKALIKE`) costs 0.5;
-    ``limit + 1`` once it exceeds ``limit``."""
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it exceeds ``limit``."""
+    return int(_distance(a, b, limit))
+
+
+def _distance(a: str, b: str, limit: float, lookalike: float = 1.0) -> float:
+    """Edit distance of ``a`` and ``b`` where swapping look-alike letters
+    (:data:`_LOOKALIKE`) costs ``lookalike``; ``limit + 1`` once it exceeds ``limit``."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
     prev = [float(j) for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
         cur = [float(i)]
         for j, cb in enumerate(b, 1):
-            sub = 0.0 if ca == cb else 0.5 if frozenset((ca, cb)) in _LOOKALIKE else 1.0
+            sub = 0.0 if ca == cb else lookalike if frozenset((ca, cb)) in _LOOKALIKE else 1.0
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + sub))
         if min(cur) > limit:
             return limit + 1
         prev = cur
     return prev[-1]
+
+
+def _ocr_distance(a: str, b: str, limit: float) -> float:
+    """:func:`_distance` with look-alike letters half an edit."""
+    return _distance(a, b, limit, lookalike=0.5)
 
 
 def _loose_limit(token: str) -> int:

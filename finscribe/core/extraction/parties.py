@@ -341,7 +341,7 @@ def find_unlabelled_customer(
     return None if best is None else best[1]
 
 
-def _is_caption(first: Segment, second: Segment, sender: str | None) -> int:
+def _caption_lines(first: Segment, second: Segment, sender: str | None) -> int:
     """How many lines at the top of a block are a caption OCR garbled past the lexicon: a
     key (``Cukomer:``), a key with its value (``Cudit Note No.`` over ``2022-77961``), a
     letters-and-digits jumble (``Cuatame21``) or the sender line (``Mercer Logistics pk 52
@@ -369,10 +369,10 @@ def _without_captions(
     excluded: set[tuple[int, int]],
     sender: str | None,
 ) -> Party:
-    """The block from its name on: captions over it (:func:`_is_caption`) dropped, as long as
+    """The block from its name on: captions over it (:func:`_caption_lines`) dropped, as long as
     a name and an address line are left."""
     segs = party.segments
-    drop = _is_caption(segs[0], segs[1], sender) if len(segs) > 1 else 0
+    drop = _caption_lines(segs[0], segs[1], sender) if len(segs) > 1 else 0
     if drop == 0 or len(segs) < drop + 2:
         return party
     return _party(page, segs[drop], lm, stop=excluded)

@@ -260,9 +260,9 @@ def _one_digit_variants(value: Decimal) -> list[Decimal]:
     text = format(value, "f")
     lead = next((j for j, ch in enumerate(text) if ch.isdigit()), -1)
     shifted = [value.scaleb(k) for k in (-3, -2, -1, 1, 2, 3)]
-    if 0 <= lead < len(text) - 1 and text[lead + 1] in "123456789":
-        # a currency sign read as a digit before the number ("-£143.69" read "-5143.69")
-        shifted.append(Decimal(text[:lead] + text[lead + 1 :]))
+    unsigned = without_first_digit(value)
+    if unsigned is not None:
+        shifted.append(unsigned)
     return shifted + [
         Decimal(text[:j] + d + text[j + 1 :])
         for j, ch in enumerate(text)
@@ -270,6 +270,17 @@ def _one_digit_variants(value: Decimal) -> list[Decimal]:
         for d in "0123456789"
         if d != ch and not (j == lead and d == "0")
     ]
+
+
+def without_first_digit(value: Decimal) -> Decimal | None:
+    """``value`` without its first digit, where a digit 1-9 follows it: the reading of a
+    number whose currency sign OCR read as a digit (``-£143.69`` read ``-5143.69``); None
+    otherwise."""
+    text = format(value, "f")
+    lead = next((j for j, ch in enumerate(text) if ch.isdigit()), -1)
+    if 0 <= lead < len(text) - 1 and text[lead + 1] in "123456789":
+        return Decimal(text[:lead] + text[lead + 1 :])
+    return None
 
 
 def lines_subtotal(ctx: Context) -> list[Issue]:
