@@ -62,13 +62,21 @@ def test_ocr_label_words_repaired_loosely_only_where_a_key_is_printed() -> None:
     assert [m.field for m in match_labels(["invoice", "mumber"], ocr=True)] == ["invoice_number"]
 
 
-def test_receipt_lines_with_ocr_specks_and_a_legend_without_percent_signs() -> None:
+def _receipt_items(
+    lines: list[tuple[str, float, float] | tuple[str, float, float, float]], decimal_comma: bool
+) -> list[dict[str, Any]]:
+    """The items a narrow receipt page of these lines gives."""
     from finscribe.core.extraction.items import receipt_items
     from finscribe.core.extraction.labels import map_labels
     from finscribe.core.layout import analyze_layout
     from tests.core.layout_helpers import document, page
 
-    p = page(
+    layout = analyze_layout(document(page(lines, width=630, height=900)))
+    return receipt_items(layout, map_labels(layout), decimal_comma)
+
+
+def test_receipt_lines_with_ocr_specks_and_a_legend_without_percent_signs() -> None:
+    items = _receipt_items(
         [
             ("COSTA TABACCHERIA", 40, 40), ("SCONTRINO", 40, 120),
             ("14/12/2024 07:15", 40, 160),
@@ -78,11 +86,8 @@ def test_receipt_lines_with_ocr_specks_and_a_legend_without_percent_signs() -> N
             ("A", 40, 380), ("22", 100, 380), ("6,38", 250, 380), ("1,40", 350, 380),
             ("B", 40, 410), ("10", 100, 410), ("5,78", 250, 410), ("0,58", 350, 410),
         ],
-        width=630,
-        height=900,
+        decimal_comma=True,
     )  # fmt: skip
-    layout = analyze_layout(document(p))
-    items = receipt_items(layout, map_labels(layout), True)
     got = [(i["description"], i["amount"], i.get("tax_rate")) for i in items]
     assert got == [("QUADERNO A5", "7.78", "22"), ("PANE CASERECCIO", "6.36", "10")]
 
@@ -190,23 +195,15 @@ def test_table_cells_as_ocr_misreads_them() -> None:
 
 
 def test_receipt_legend_rate_whose_percent_sign_was_read_as_a_digit() -> None:
-    from finscribe.core.extraction.items import receipt_items
-    from finscribe.core.extraction.labels import map_labels
-    from finscribe.core.layout import analyze_layout
-    from tests.core.layout_helpers import document, page
-
-    p = page(
+    items = _receipt_items(
         [
             ("SHOP SA", 40, 40), ("14/12/2024 07:15", 40, 160),
             ("SUCCO", 40, 220), ("7,78 A", 480, 220),
             ("TOTALE", 40, 320), ("7,78", 480, 320),
             ("A", 40, 380), ("8,18", 100, 380), ("7,19", 250, 380), ("0,59", 350, 380),
         ],
-        width=630,
-        height=900,
+        decimal_comma=True,
     )  # fmt: skip
-    layout = analyze_layout(document(p))
-    items = receipt_items(layout, map_labels(layout), True)
     assert [i.get("tax_rate") for i in items] == ["8.1"]
 
 
@@ -230,12 +227,7 @@ def test_tax_rate_printed_apart_from_its_percent_sign_is_checked() -> None:
 
 
 def test_receipt_tax_codes_as_ocr_reads_them() -> None:
-    from finscribe.core.extraction.items import receipt_items
-    from finscribe.core.extraction.labels import map_labels
-    from finscribe.core.layout import analyze_layout
-    from tests.core.layout_helpers import document, page
-
-    p = page(
+    items = _receipt_items(
         [
             ("SHOP SA", 40, 40), ("14/12/2024 07:15", 40, 160),
             ("SUCCO", 40, 220), ("2.17 8", 480, 220),
@@ -243,11 +235,8 @@ def test_receipt_tax_codes_as_ocr_reads_them() -> None:
             ("TOTALE", 40, 320), ("5.39", 480, 320),
             ("B", 40, 380), ("10%", 100, 380), ("4.90", 250, 380), ("0.49", 350, 380),
         ],
-        width=630,
-        height=900,
+        decimal_comma=False,
     )  # fmt: skip
-    layout = analyze_layout(document(p))
-    items = receipt_items(layout, map_labels(layout), False)
     assert [(i["amount"], i.get("tax_rate")) for i in items] == [("2.17", "10"), ("3.22", "10")]
 
 
