@@ -55,3 +55,44 @@ def test_table_continues_on_the_next_page_without_a_header() -> None:
     assert [i["amount"] for i in items] == ["10.00", "10.00", "3.00", "7.00"]
     assert doc["fields"]["subtotal"]["value"] == "30.00"
     assert not [i for i in doc["validation"]["issues"] if i["code"].startswith("LINE")]
+
+
+def _two_line_header(y: float) -> list[tuple[str, float, float, float]]:
+    """``Prix unitaire`` over ``HT`` beside a one-line header row (the second line is no
+    column word of its own)."""
+    return [
+        ("Prix unitaire", 1160, y - 16, 22), ("Désignation", 144, y, 22),
+        ("Qté Unité", 968, y, 22), ("Total HT", 1409, y, 22), ("HT", 1271, y + 16, 22),
+    ]  # fmt: skip
+
+
+def test_a_repeated_two_line_header_continues_the_table_on_the_next_page() -> None:
+    first = page([
+        *_two_line_header(720),
+        ("Café en grains", 144, 800), ("7 kg", 996, 800), ("27,95", 1241, 800),
+        ("195,65", 1433, 800),
+        ("suite page suivante", 144, 840),
+    ])  # fmt: skip
+    second = page([
+        ("Facture 2021-83484 (suite)", 1202, 114),
+        *_two_line_header(280),
+        ("Frais de port", 144, 352), ("1 forfait", 996, 352), ("90,88", 1241, 352),
+        ("90,88", 1447, 352),
+        ("Total HT", 1100, 500), ("286,53", 1433, 500),
+    ], number=2)  # fmt: skip
+    doc = build_document(document(first, second))
+    assert [(i["page"], i["amount"]) for i in doc["line_items"]] == [(1, "195.65"), (2, "90.88")]
+
+
+def test_a_thousands_group_printed_apart_stays_with_its_amount() -> None:
+    # "2 831,20 EUR" right-aligned under "Montant": its lone "2" nearer the price column
+    p = page([
+        ("Libellé", 128, 600), ("Quantité U.", 902, 600), ("Prix", 1277, 600),
+        ("Montant", 1449, 600),
+        ("Conseil", 128, 650), ("16 h", 930, 650), ("176,95 EUR", 1211, 650),
+        ("2", 1365, 650), ("831,20 EUR", 1392, 650),
+    ])  # fmt: skip
+    items = build_document(document(p))["line_items"]
+    assert [(i["quantity"], i["unit_price"], i["amount"]) for i in items] == [
+        ("16", "176.95", "2831.20")
+    ]

@@ -183,6 +183,7 @@ _NUMERIC_WORD = re.compile(r"^[-+(]?[€$£]?\d[\d.,'’]*%?\)?$|^%$|^[€$£]$|
 
 _LEADING_GROUP = re.compile(r"^\d{1,3}$")
 _THOUSANDS_TAIL = re.compile(r"^\d{3}(?:[.,]\d{2})?$")
+_CENTS_TAIL = re.compile(r"^\d{3}[.,]\d{2}$")
 
 
 def _split_numeric(seg: Segment, columns: list[Column]) -> list[Segment]:
@@ -197,11 +198,15 @@ def _split_numeric(seg: Segment, columns: list[Column]) -> list[Segment]:
             groups[-1][1].append(w)
         else:
             groups.append((col, [w]))
-    # "11 550,00": a thousands group printed apart stays with its amount
+    # "11 550,00": a thousands group printed apart stays with its amount (also alone in the
+    # column left of it, "2 831,20 EUR", unless that is a quantity column)
     for k in range(len(groups) - 1):
         left, right = groups[k][1], groups[k + 1][1]
+        alone_ok = columns[groups[k][0]].role != "quantity" and bool(
+            _CENTS_TAIL.match(right[0].text)
+        )
         if (
-            len(left) > 1
+            (len(left) > 1 or alone_ok)
             and _LEADING_GROUP.match(left[-1].text)
             and _THOUSANDS_TAIL.match(right[0].text)
         ):
@@ -238,16 +243,24 @@ def _collect_rows(table: Table, page: PageLayout, start: int, max_gap_factor: fl
         prev_bottom = row.bbox.y1
 
 
-def _is_header_line(header: Row, other: Row) -> bool:
-    """True when ``other`` is a second line of the header row (no digits, column words)."""
+def _is_header_line(header: Row, other: Row, columns: list[Column]) -> bool:
+    """True when ``other`` is a second line of the repeated header row ``header``: no digits,
+    column words or short words under a header cell (``HT`` under ``Prix unitaire``)."""
     font = max(s.font for s in header.segments)
     top, bottom = sorted((header, other), key=lambda r: r.bbox.y0)
     if bottom.bbox.y0 - top.bbox.y1 > 0.8 * font:
         return False
     texts = [s.text.strip() for s in other.segments]
-    if any(any(ch.isdigit() for ch in t) for t in texts):
+    if any(any(ch.isdigit() for ch in t) or len(t.split()) > 3 for t in texts):
         return False
-    return all(t == "%" or column_role(t) is not None for t in texts)
+    return all(
+        t == "%" or column_role(t) is not None or _under_header(seg, columns)
+        for seg, t in zip(other.segments, texts, strict=True)
+    )
+
+
+def _under_header(seg: Segment, columns: list[Column]) -> bool:
+    return any(min(seg.bbox.x1, c.x1) - max(seg.bbox.x0, c.x0) > 0 for c in columns)
 
 
 def _merge_header_row(table: Table, header: Row, other: Row) -> bool:
@@ -261,14 +274,10 @@ def _merge_header_row(table: Table, header: Row, other: Row) -> bool:
     if gap > 0.8 * font:
         return False
     texts = [s.text.strip() for s in other.segments]
-
-    def overlaps(seg: Segment) -> bool:
-        return any(min(seg.bbox.x1, c.x1) - max(seg.bbox.x0, c.x0) > 0 for c in table.columns)
-
     if any(any(ch.isdigit() for ch in t) or len(t.split()) > 3 for t in texts):
         return False
     if not all(
-        t == "%" or column_role(t) is not None or overlaps(seg)
+        t == "%" or column_role(t) is not None or _under_header(seg, table.columns)
         for seg, t in zip(other.segments, texts, strict=True)
     ):
         return False
@@ -329,7 +338,7 @@ def find_tables(layout: Layout) -> list[Table]:
                 body = header_at + 1
                 for j in (header_at - 1, header_at + 1):
                     if 0 <= j < len(page.rows) and _is_header_line(
-                        page.rows[header_at], page.rows[j]
+                        page.rows[header_at], page.rows[j], open_table.columns
                     ):
                         open_table.header.extend(page.rows[j].segments)
                         body = max(body, j + 1)
