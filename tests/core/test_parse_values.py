@@ -69,7 +69,9 @@ def test_amount_examples(text: str, expected: str, currency: str | None) -> None
     assert money.currency == currency
 
 
-@pytest.mark.parametrize("text", ["INV-2024", "1.2.3", "12,34,567.00", "abc", "", "€", "1,23,4"])
+@pytest.mark.parametrize(
+    "text", ["INV-2024", "1.2.3", "12,34,567.00", "abc", "", "€", "1,23,4", ".50", "~", "ÉUR"]
+)
 def test_not_amounts(text: str) -> None:
     assert parse_amount(text) is None
 
@@ -81,6 +83,10 @@ def test_not_amounts(text: str) -> None:
         ("1,68.", "1.68"),  # a speck after the cents
         ("E491.90", "491.90"),  # a pound / euro sign read as a letter
         ("£31,003.25", "31003.25"),
+        (".2.427,39", "2427.39"),  # a minus or a speck read as a dot in front
+        ("~03.320.00", "3320.00"),  # a minus read as a tilde, "$" as 0
+        ("=12.00", "12.00"),
+        ("387,00 ÉUR", "387.00"),  # an accent on the currency code
     ],
 )
 def test_amounts_as_ocr_misreads_them(text: str, expected: str) -> None:

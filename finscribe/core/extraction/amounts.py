@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -43,16 +44,24 @@ class Money:
     currency: str | None
 
 
+def _code(token: str) -> str | None:
+    """The ISO 4217 code ``token`` spells, also with an accent OCR added (``ÉUR``)."""
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFD", token) if not unicodedata.combining(ch)
+    )
+    return plain if plain in CURRENCY_CODES else None
+
+
 def _strip_currency(text: str) -> tuple[str, str | None]:
     s = text.strip()
     currency: str | None = None
     # ISO codes before or after
-    m = re.match(r"^([A-Z]{3})\s*(.*)$", s)
-    if m and m.group(1) in CURRENCY_CODES:
-        currency, s = m.group(1), m.group(2)
-    m = re.match(r"^(.*?)\s*([A-Z]{3})$", s)
-    if m and m.group(2) in CURRENCY_CODES:
-        currency, s = m.group(2), m.group(1)
+    m = re.match(r"^([A-ZÀ-Ý]{3})\s*(.*)$", s)
+    if m and (code := _code(m.group(1))) is not None:
+        currency, s = code, m.group(2)
+    m = re.match(r"^(.*?)\s*([A-ZÀ-Ý]{3})$", s)
+    if m and (code := _code(m.group(2))) is not None:
+        currency, s = code, m.group(1)
     for sym in sorted(CURRENCY_SYMBOLS, key=len, reverse=True):
         if s.startswith(sym):
             currency = currency or CURRENCY_SYMBOLS[sym]
@@ -68,6 +77,10 @@ def _strip_currency(text: str) -> tuple[str, str | None]:
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
 _OCR_NUMBER = re.compile(r"^[0-9OoIl|][0-9OoIl|.,'’\u00a0\u202f\u2009 ]*$")
 
+
+#: What OCR reads for a speck or a minus sign in front of an amount.
+_NOISE = ".,~=·"
+_MARK = re.compile(r"[.,]")
 
 _SEP_RUN = re.compile(r"(?<=\d)[.,]{2}(?=\d)")
 
@@ -151,6 +164,8 @@ def parse_money(text: str, decimal_comma: bool | None = None) -> Money | None:
         s = s[1:]  # "E491.90": a currency sign (£ / €) read as a letter
     if s and s[0] in _MINUS:
         negative, s = True, s[1:].strip()
+    if len(s) > 2 and s[0] in _NOISE and s[1].isdigit() and (s[0] in "~=" or _MARK.search(s[1:])):
+        s = s[1:]  # ".2.427,39", "~850.00": a speck or a minus misread in front of an amount
     value = _normalise_number(s, decimal_comma)
     if value is None:
         return None
