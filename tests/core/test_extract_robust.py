@@ -455,7 +455,7 @@ def test_initials_ocr_spaced_apart_still_make_their_label() -> None:
 def test_a_misread_line_amount_the_subtotal_and_its_own_price_contradict() -> None:
     from decimal import Decimal
 
-    from finscribe.core.extraction.items import amounts_the_sums_confirm
+    from finscribe.core.extraction.repairs import amounts_the_sums_confirm
 
     def lines(*amounts: str) -> list[dict[str, Any]]:
         rows = [("2", "897.01"), ("1", "500.00"), ("3", "10.00")]
@@ -564,3 +564,63 @@ def test_a_skewed_scan_whose_first_header_cell_landed_on_the_row_above() -> None
         ("Beratungsleistung", "6", "992.46")
     ]
     assert build_document(document(page(rows)))["line_items"] == []  # text layers: no guess
+
+
+def test_scanned_credit_note_with_minus_signs_lost_or_read_as_dots() -> None:
+    from tests.core.layout_helpers import document
+
+    rows = [
+        ("Description", 100, 600), ("Unit", 700, 600), ("Unit Price", 900, 600),
+        ("Line Total", 1250, 600),
+        # a rate glued to the price ("-10.00 23%"), minus signs lost or read as "."
+        ("Coffee beans", 100, 650), ("2 kg", 700, 650), ("-10.00 23%", 900, 650),
+        ("-20.00", 1250, 650),
+        ("Catering", 100, 700), ("ea", 700, 700), ("-30.00 23%", 900, 700),
+        ("-30.00", 1250, 700),
+        ("Delivery", 100, 750), ("ea", 700, 750), ("50.00 23%", 900, 750),
+        ("1,050.00", 1250, 750),
+        ("Subtotal", 1000, 850), ("1,100.00", 1250, 850),
+        ("VAT 23%", 1000, 890), ("253.00", 1250, 890),
+        ("Total", 1000, 930), (".1,353.00", 1250, 930),
+    ]  # fmt: skip
+    doc = build_document(document(_scan_page(rows)), {"document_type": "credit_note"})
+    items = doc["line_items"]
+    assert [(i["unit_price"], i["tax_rate"], i["amount"]) for i in items] == [
+        ("-10.00", "23", "-20.00"),
+        ("-30.00", "23", "-30.00"),
+        ("-50.00", "23", "-1050.00"),
+    ]
+    fields = {k: v["value"] for k, v in doc["fields"].items()}
+    assert (fields["subtotal"], fields["total"]) == ("-1100.00", "-1353.00")
+    codes = {i["code"] for i in doc["validation"]["issues"]}
+    assert "LINES_SUBTOTAL_MISMATCH" not in codes
+
+
+def _scan_lines(items: list[tuple[str, float, float, float]]) -> Any:
+    """A scanned page of ``(text, x, y, confidence)`` lines."""
+    from tests.core.layout_helpers import line
+
+    lines = [line(text, x, y, 22.0, conf) for text, x, y, conf in items]
+    return PageText(1, 1654, 2339, 200, "ocr", lines)
+
+
+def test_scanned_lines_put_right_where_one_misread_glyph_explains_them() -> None:
+    rows = [
+        ("Omschrijving", 100, 600, 1.0), ("Eenheid", 700, 600, 1.0),
+        ("Prijs", 900, 600, 1.0), ("Btw", 1050, 600, 1.0), ("Bedrag", 1250, 600, 1.0),
+        # "1 st." read "2 st." (unsure), the rate "0%" read "05"
+        ("Hoekbeugels", 100, 650, 1.0), ("2 st.", 700, 650, 0.82), ("5.18", 900, 650, 0.97),
+        ("05", 1050, 650, 0.9), ("5.18", 1250, 650, 0.96),
+        # "$1,320.50" and "$33,012.50" with the dollar read as an 8
+        ("Workshop", 100, 700, 1.0), ("25 h", 700, 700, 0.99),
+        ("81,320.50", 900, 700, 0.99), ("21%", 1050, 700, 1.0),
+        ("833,012.50", 1250, 700, 0.99),
+        ("Subtotaal", 1000, 800, 1.0), ("33,017.68", 1250, 800, 1.0),
+    ]  # fmt: skip
+    doc = build_document(DocumentText("image/png", [_scan_lines(rows)]))
+    got = [
+        (i["quantity"], i["unit_price"], i.get("tax_rate"), i["amount"]) for i in doc["line_items"]
+    ]
+    assert got == [("1", "5.18", "0", "5.18"), ("25", "1320.50", "21", "33012.50")]
+    codes = {i["code"] for i in doc["validation"]["issues"]}
+    assert not codes & {"LINE_AMOUNT_MISMATCH", "LINES_SUBTOTAL_MISMATCH"}

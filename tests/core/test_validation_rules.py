@@ -209,6 +209,19 @@ def test_tax_rate_checked_on_total_minus_tax_when_no_subtotal_was_read() -> None
     assert codes(doc(wrong, lines), tax_rates=[Decimal("20")]) == ["TAX_RATE_MISMATCH"]
 
 
+def test_tax_inside_gross_receipt_lines() -> None:
+    # receipt lines carry their VAT: 1.43 + 27.96 = 29.39 total, 22 % of it is 5.30
+    lines = [
+        {"description": "CAPPUCCINO", "tax_rate": "22", "amount": "1.43"},
+        {"description": "QUADERNO", "quantity": "6", "unit_price": "4.66", "tax_rate": "22",
+         "amount": "27.96"},
+    ]  # fmt: skip
+    gross = {"invoice_number": "", "subtotal": "", "total_tax": "5.30", "total": "29.39"}
+    assert codes(doc(gross, lines, kind="receipt")) == []
+    wrong = {**gross, "total_tax": "6.47"}
+    assert codes(doc(wrong, lines, kind="receipt")) == ["TAX_RATE_MISMATCH"]
+
+
 def test_unread_quantity_is_checked_for_a_quantity_that_fits() -> None:
     fields = {"subtotal": "614.00", "total_tax": "0.00", "total": "614.00"}
     lines = [

@@ -25,9 +25,6 @@ from finscribe.core.extraction.candidates import (
 )
 from finscribe.core.extraction.dates import fold
 from finscribe.core.extraction.items import (
-    CELL_CONFIDENCE,
-    QUANTITY_UNREAD,
-    amounts_the_sums_confirm,
     discount_signs,
     glyph_rate,
     line_items,
@@ -49,14 +46,22 @@ from finscribe.core.extraction.parties import (
     find_unlabelled_customer,
     find_vendor,
 )
+from finscribe.core.extraction.repairs import (
+    CELL_CONFIDENCE,
+    CELL_TEXT,
+    QUANTITY_UNREAD,
+    amounts_the_sums_confirm,
+    repair_line,
+)
 from finscribe.core.extraction.scorer import Scorer, load_scorer
 from finscribe.core.layout.analysis import Layout, analyze_layout, below
 from finscribe.core.layout.tables import Table, find_tables
+from finscribe.core.misreads import without_first_digit, without_gap_one
 from finscribe.core.model import BBox, DocumentText
 from finscribe.core.validation import needs_review
 from finscribe.core.validation import validate as run_validation
 from finscribe.core.validation.ids import tax_id_country
-from finscribe.core.validation.rules import without_first_digit
+from finscribe.core.validation.rules import to_decimal
 from finscribe.settings import Settings, ValidationSettings
 
 #: Below this probability a field's best candidate is not reported (the field is left out).
@@ -127,19 +132,22 @@ def _log(p: float) -> float:
     return math.log(min(max(p, 1e-6), 1 - 1e-6))
 
 
-def _sign_misread(c: Candidate) -> Candidate | None:
-    """The reading of a scanned amount whose first digit was its currency sign (``-£57,989.37``
-    read ``-857,989.37``), or None. Only taken where it makes the sums add up."""
+def _misread_variants(c: Candidate) -> list[Candidate]:
+    """The readings of a scanned amount whose first digit was its currency sign (``-£57,989.37``
+    read ``-857,989.37``) or with a 1 in a thousands gap (``2 202,72`` read ``21202,72``).
+    Only taken where they make the sums add up."""
     if c.amount is None or len(format(abs(c.amount), "f")) < 5:
-        return None
-    amount = without_first_digit(c.amount)
-    if amount is None:
-        return None
-    return dataclasses.replace(c, amount=amount, features={**c.features, _MISREAD: 1.0})
+        return []
+    out: list[Candidate] = []
+    for amount in (without_first_digit(c.amount), without_gap_one(c.amount)):
+        if amount is not None and all(v.amount != amount for v in out):
+            features = {**c.features, _MISREAD: 1.0}
+            out.append(dataclasses.replace(c, amount=amount, features=features))
+    return out
 
 
 #: Feature key marking a candidate as a misread variant of another (never scored).
-_MISREAD = "_sign_misread"
+_MISREAD = "_misread"
 
 
 def _choose_money(
@@ -149,13 +157,14 @@ def _choose_money(
 ) -> dict[str, Candidate]:
     """Pick subtotal, tax and total together, preferring a triple that adds up. On scanned
     pages an amount may also be read without a first digit that was a currency sign
-    (:func:`_sign_misread`), in a triple that adds up only."""
+    or with a 1 in a thousands gap (:func:`_misread_variants`), in a triple that adds up
+    only."""
     fields = ("subtotal", "total_tax", "total")
     options: list[list[Candidate | None]] = []
     for f in fields:
         top = sorted(cands.get(f, []), key=lambda c: -c.score)[:_TOP_K]
         top = [c for c in top if c.score > 0.02]
-        variants = [v for c in top if c.page in scanned and (v := _sign_misread(c)) is not None]
+        variants = [v for c in top if c.page in scanned for v in _misread_variants(c)]
         options.append([None, *top, *variants])
     best: tuple[float, tuple[Candidate | None, ...]] | None = None
     for combo in itertools.product(*options):
@@ -430,17 +439,35 @@ def _word_like(value: str) -> bool:
     return value.isalnum() and letters >= 3 and sum(ch.isdigit() for ch in value) < 2
 
 
+def _sum_of_magnitudes(cands: dict[str, list[Candidate]], items: list[dict[str, Any]]) -> bool:
+    """The line amounts, all taken without sign, add up to a subtotal or total read (signs
+    mixed only because some minus signs were lost)."""
+    lines = [to_decimal(i.get("amount")) for i in items]
+    if not lines or any(a is None for a in lines):
+        return False
+    magnitude = sum((abs(a) for a in lines if a is not None), Decimal(0))
+    return any(
+        c.amount is not None and abs(abs(c.amount) - magnitude) <= Decimal("0.01")
+        for f in ("subtotal", "total")
+        for c in cands.get(f, [])
+    )
+
+
 def _credit_signs(cands: dict[str, list[Candidate]], items: list[dict[str, Any]]) -> None:
-    """A credit note printing its amounts negative (its most probable total, or most of its
-    amounts, read with a minus): those read without their minus (OCR loses a short dash
-    easily) are negative too."""
+    """A credit note printing its amounts negative (its most probable total, most of its
+    amounts, or two amounts where the lines add up without their signs, read with a minus):
+    those read without their minus (OCR loses a short dash easily) are negative too."""
     totals = [c for c in cands.get("total", []) if c.amount]
     amounts = [c.amount for c in totals]
     amounts += [Decimal(i[k]) for i in items for k in ("unit_price", "amount") if k in i]
     negative = sum(1 for a in amounts if a is not None and a < 0)
     top = max(totals, key=lambda c: c.score, default=None)
     top_negative = top is not None and top.amount is not None and top.amount < 0
-    if not top_negative and (negative < 2 or negative <= len(amounts) - negative):
+    if (
+        not top_negative
+        and (negative < 2 or negative <= len(amounts) - negative)
+        and not (negative >= 2 and _sum_of_magnitudes(cands, items))
+    ):
         return
     for fname in MONEY_FIELDS:
         for c in cands.get(fname, []):
@@ -472,8 +499,13 @@ def extract_fields(
     layout: Layout | None = None,
     hints: Mapping[str, Any] | None = None,
     scorer: Scorer | None = None,
+    *,
+    unsure: float = ValidationSettings().unsure_read_confidence,
 ) -> Extraction:
-    """Every field, line item, the language and document type of a document (no validation)."""
+    """Every field, line item, the language and document type of a document (no validation).
+
+    A scanned number read below ``unsure`` confidence may be put right where the line's
+    arithmetic shows one glyph was misread (:func:`repairs.repair_line`)."""
     hints = dict(hints or {})
     layout = layout or analyze_layout(doc_text)
     scorer = scorer or default_scorer()
@@ -504,6 +536,10 @@ def extract_fields(
     discount_signs(items)
     if document_type == "credit_note":
         _credit_signs(cands, items)
+    scanned = _scanned_pages(layout)
+    for item in items:
+        if item.get("page") in scanned:
+            repair_line(item, unsure)
     lines_sum: Decimal | None = None
     if items and all("amount" in i for i in items):
         lines_sum = sum((Decimal(i["amount"]) for i in items), Decimal(0))
@@ -512,7 +548,6 @@ def extract_fields(
     cands["invoice_number"] = [
         c for c in cands.get("invoice_number", []) if not _word_like(c.value)
     ]
-    scanned = _scanned_pages(layout)
     chosen = _choose_money(cands, lines_sum, scanned)
     used = list(chosen.values())
     amount_due = _pick(cands, ("amount_due",), list(used))
@@ -593,6 +628,8 @@ def extract_fields(
     fields = {name: _page_box(f, layout) for name, f in fields.items()}
     unread = {i for i, item in enumerate(items) if item.pop(QUANTITY_UNREAD, False)}
     cell_confidence = {i: item.pop(CELL_CONFIDENCE, {}) for i, item in enumerate(items)}
+    for item in items:
+        item.pop(CELL_TEXT, None)
     items = [_page_box(item, layout) for item in items]
     document = {
         "schema_version": SCHEMA_VERSION,
@@ -638,13 +675,17 @@ def validate(extraction: Extraction, settings: ValidationSettings | None = None)
 
 
 def _lines_targets(chosen: Mapping[str, Candidate]) -> list[Decimal]:
-    """What the line amounts should add up to: the subtotal, else total minus tax."""
+    """What the line amounts should add up to: the subtotal, else total minus tax; or the
+    total (gross lines, as on receipts)."""
     amounts = {f: c.amount for f, c in chosen.items() if c.amount is not None}
+    targets: list[Decimal] = []
     if "subtotal" in amounts:
-        return [amounts["subtotal"]]
-    if "total" in amounts and "total_tax" in amounts:
-        return [amounts["total"] - amounts["total_tax"]]
-    return []
+        targets.append(amounts["subtotal"])
+    elif "total" in amounts and "total_tax" in amounts:
+        targets.append(amounts["total"] - amounts["total_tax"])
+    if "total" in amounts:
+        targets.append(amounts["total"])
+    return targets
 
 
 def _scanned_pages(layout: Layout) -> set[int]:
@@ -668,7 +709,8 @@ def build_document(
     layout = analyze_layout(doc_text)
     if on_stage is not None:
         on_stage("fields", None)
-    extraction = extract_fields(doc_text, layout, hints, scorer)
+    unsure = (validation_settings or ValidationSettings()).unsure_read_confidence
+    extraction = extract_fields(doc_text, layout, hints, scorer, unsure=unsure)
     if on_stage is not None:
         on_stage("validate", None)
     return validate(extraction, validation_settings)

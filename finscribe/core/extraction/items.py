@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
-from itertools import combinations
+from decimal import Decimal
 from typing import Any
 
 from finscribe.core.extraction.amounts import format_decimal, format_quantity, parse_amount
 from finscribe.core.extraction.candidates import parse_rate
 from finscribe.core.extraction.dates import DATE_SPAN, fold
 from finscribe.core.extraction.labels import LabelMap
+from finscribe.core.extraction.repairs import CELL_CONFIDENCE, CELL_TEXT, QUANTITY_UNREAD
 from finscribe.core.layout.analysis import Layout, Row, Segment
 from finscribe.core.layout.tables import Table, TableRow
 from finscribe.core.model import BBox
-from finscribe.core.validation.rules import VAT_RATES, implied_quantity, to_decimal
+from finscribe.core.validation.rules import VAT_RATES, implied_quantity
 
 _QTY_UNIT = re.compile(
     r"^(-?\d+(?:[.,]\d+)?)\s*([A-Za-zÀ-ÿ.²³/]{1,10}(?: [A-Za-zÀ-ÿ.²³/]{1,10})?)?$"
 )
+#: An amount and a VAT rate read as one cell ("-18.90 23%").
+_GLUED_RATE = re.compile(r"^(.*\d)[.,]?\s+(\d{1,2}(?:[.,]\d{1,2})?\s?%)$")
 _QTY_X_PRICE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*[xX×*@]\s*(.+)$")
 
 
@@ -82,19 +84,16 @@ def discount_signs(items: list[dict[str, Any]]) -> None:
                 item[k] = "-" + v
 
 
-#: Private item key: the row's table prints a quantity that was not read and no quantity
-#: makes the line add up (popped by the document builder for validation; not in the schema).
-QUANTITY_UNREAD = "_quantity_unread"
-#: Private item key: the OCR confidence of the row's quantity, unit price and amount cells
-#: (popped by the document builder for validation; not in the schema).
-CELL_CONFIDENCE = "_cell_confidence"
-
-
 def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[str, Any] | None:
     cells: dict[str, str] = {}
     for idx, segs in row.cells.items():
         role = table.columns[idx].role or f"col{idx}"
         cells[role] = (cells.get(role, "") + " " + _text(segs)).strip()
+    for role in ("unit_price", "amount"):
+        glued = _GLUED_RATE.match(cells.get(role, ""))
+        if glued and not cells.get("tax_rate"):
+            # "-18.90 23%": the rate column's cell read into the price column's
+            cells[role], cells["tax_rate"] = glued.group(1), glued.group(2)
     amount = _money(cells.get("amount", ""), decimal_comma)
     price = _money(cells.get("unit_price", ""), decimal_comma)
     if amount is None and price is None:
@@ -103,10 +102,12 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
     desc = cells.get("description", "")
     item["description"] = desc
     unit_cell = cells.get("unit", "")
+    quantity_role = "quantity"
     if "quantity" not in cells and unit_cell[:1].isdigit():
         # "Qty Unit" printed as one cell under two headers: "3 Stk."
         cells["quantity"] = unit_cell
         del cells["unit"]
+        quantity_role = "unit"
     qty_text = cells.get("quantity", "")
     qty, unit = _quantity(qty_text, decimal_comma) if qty_text else (None, None)
     if qty is not None:
@@ -148,9 +149,12 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
     cell_confidence: dict[str, float] = {}
     for idx, segs in row.cells.items():
         cell_role = table.columns[idx].role
-        if segs and cell_role in ("quantity", "unit_price", "amount"):
+        if segs and cell_role == quantity_role:
+            cell_confidence["quantity"] = min(s.confidence for s in segs)
+        elif segs and cell_role in ("unit_price", "amount"):
             cell_confidence[cell_role] = min(s.confidence for s in segs)
     item[CELL_CONFIDENCE] = cell_confidence
+    item[CELL_TEXT] = {k: v for k, v in cells.items() if k in ("unit_price", "amount")}
     item["page"] = row.page
     item["bbox"] = BBox.enclosing(boxes).to_list()
     return item
@@ -185,6 +189,8 @@ def _rate_cell(text: str, decimal_comma: bool | None) -> Decimal | None:
     rate = parse_rate(text)
     if rate is not None:
         return rate
+    if re.fullmatch(r"0\d", text.strip()):
+        return Decimal(0)  # "05": no rate is printed with a leading zero; "0%", the % misread
     value = _money(text.replace("%", "").strip(), decimal_comma)
     if value is not None and value in VAT_RATES:
         return value
@@ -361,6 +367,8 @@ def _receipt_scan(
             item["tax_rate"] = format_quantity(legend[code])
         item["amount"] = format_decimal(amount)
         item["confidence"] = round(min(confs), 4)
+        item[CELL_CONFIDENCE] = {"amount": segs[-1].confidence}
+        item[CELL_TEXT] = {"amount": last}
         item["page"] = page.number
         item["bbox"] = BBox.enclosing(boxes).to_list()
         items.append(item)
@@ -428,42 +436,3 @@ def _totals_top(rows: list[Row], below: float, lm: LabelMap) -> float:
         if row.bbox.cy > below and _is_summary(row.segments, lm):
             return row.bbox.y0
     return below
-
-
-def amounts_the_sums_confirm(
-    items: list[dict[str, Any]], targets: list[Decimal], scanned: set[int]
-) -> list[int]:
-    """Put right line amounts that OCR misread, where two other readings agree against them.
-
-    When the read amounts do not add up to any of ``targets`` (the subtotal, or total minus
-    tax) but do once some scanned lines (at most three; pages in ``scanned``) take their own
-    quantity x unit price instead, those amounts were misread (``11794.02`` for
-    ``1794.02``, a lost decimal mark): they are set to quantity x unit price. A vendor's
-    wrong line (the price printed wrong, the amount and the sums right) still adds up as
-    read and is left to validation. Returns the indexes put right.
-    """
-    parsed = [to_decimal(item.get("amount")) for item in items]
-    if not targets or any(a is None for a in parsed):
-        return []
-    amounts = [a for a in parsed if a is not None]
-    read = sum(amounts, Decimal(0))
-    if any(abs(read - t) <= Decimal("0.01") for t in targets):
-        return []
-    wrong: list[tuple[int, Decimal]] = []
-    for i, (item, amount) in enumerate(zip(items, amounts, strict=True)):
-        q, p = to_decimal(item.get("quantity")), to_decimal(item.get("unit_price"))
-        if item.get("page") not in scanned or q is None or p is None:
-            continue
-        expected = (q * p).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if abs(expected - amount) > Decimal("0.01"):
-            wrong.append((i, expected - amount))
-    if not wrong or len(wrong) > 3:
-        return []
-    for size in range(1, len(wrong) + 1):
-        for subset in combinations(wrong, size):
-            fixed = read + sum((d for _, d in subset), Decimal(0))
-            if any(abs(fixed - t) <= Decimal("0.01") for t in targets):
-                for i, d in subset:
-                    items[i]["amount"] = format_decimal(amounts[i] + d)
-                return [i for i, _ in subset]
-    return []

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from finscribe.core.misreads import without_first_digit, without_gap_one
 from finscribe.core.validation import ids
 from finscribe.settings import ValidationSettings
 
@@ -255,14 +256,12 @@ def _one_glyph_misread(
 def _one_digit_variants(value: Decimal) -> list[Decimal]:
     """``value`` with one digit replaced by each other digit (a leading digit not by 0: that
     would be a digit lost, not misread), with its decimal mark lost or moved (x or / 10,
-    100, 1000: ``131490.00`` read for ``1314.90``), or without a first digit that was a
-    currency sign."""
+    100, 1000: ``131490.00`` read for ``1314.90``), without a first digit that was a
+    currency sign or without a 1 read in a thousands gap."""
     text = format(value, "f")
     lead = next((j for j, ch in enumerate(text) if ch.isdigit()), -1)
     shifted = [value.scaleb(k) for k in (-3, -2, -1, 1, 2, 3)]
-    unsigned = without_first_digit(value)
-    if unsigned is not None:
-        shifted.append(unsigned)
+    shifted += [v for v in (without_first_digit(value), without_gap_one(value)) if v is not None]
     return shifted + [
         Decimal(text[:j] + d + text[j + 1 :])
         for j, ch in enumerate(text)
@@ -270,17 +269,6 @@ def _one_digit_variants(value: Decimal) -> list[Decimal]:
         for d in "0123456789"
         if d != ch and not (j == lead and d == "0")
     ]
-
-
-def without_first_digit(value: Decimal) -> Decimal | None:
-    """``value`` without its first digit, where a digit 1-9 follows it: the reading of a
-    number whose currency sign OCR read as a digit (``-£143.69`` read ``-5143.69``); None
-    otherwise."""
-    text = format(value, "f")
-    lead = next((j for j, ch in enumerate(text) if ch.isdigit()), -1)
-    if 0 <= lead < len(text) - 1 and text[lead + 1] in "123456789":
-        return Decimal(text[:lead] + text[lead + 1 :])
-    return None
 
 
 def lines_subtotal(ctx: Context) -> list[Issue]:
@@ -382,6 +370,9 @@ def tax_rate(ctx: Context) -> list[Issue]:
     if per_rate and lines:
         expected = sum((base * r / 100 for r, base in per_rate.items()), Decimal(0))
         base_total = sum(per_rate.values(), Decimal(0))
+        if subtotal is None and tot is not None and abs(base_total - tot) <= ctx.tolerance(tot):
+            # gross lines adding up to the total (a receipt): the tax is inside them
+            expected = sum((g * r / (100 + r) for r, g in per_rate.items()), Decimal(0))
         if subtotal is not None and abs(base_total - subtotal) > ctx.tolerance(subtotal, 2):
             per_rate = {}  # lines are not the tax base (gross lines): fall through
         else:
