@@ -624,3 +624,19 @@ def test_scanned_lines_put_right_where_one_misread_glyph_explains_them() -> None
     assert got == [("1", "5.18", "0", "5.18"), ("25", "1320.50", "21", "33012.50")]
     codes = {i["code"] for i in doc["validation"]["issues"]}
     assert not codes & {"LINE_AMOUNT_MISMATCH", "LINES_SUBTOTAL_MISMATCH"}
+
+
+@pytest.mark.parametrize(
+    ("read", "iban"),
+    [
+        # groups run together, a BIC read right after it
+        ("IBAN: DE10 25750001 1058 6954 77. BICI NOLADE22CEL.", "DE10257500011058695477"),
+        ("IBAN: ES48 0187 7724 4969 6371 4350: BIC: ALCLESMM", "ES4801877724496963714350"),
+        ("Rekeningnummer.BE08 0961 2381 9713", "BE08096123819713"),  # its label glued on
+    ],
+)
+def test_scanned_ibans_in_a_payment_line(read: str, iban: str) -> None:
+    from tests.core.layout_helpers import document
+
+    doc = build_document(document(_scan_page([*_VENDOR_BLOCK, (read, 100, 2100)])))
+    assert doc["fields"]["vendor_iban"]["value"] == iban

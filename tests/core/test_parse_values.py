@@ -187,6 +187,16 @@ def test_iban_misread_by_ocr_is_repaired_by_its_format_and_checksum(account: int
     assert repair_iban(wrong) is None
 
 
+@given(account=st.integers(min_value=0, max_value=10**11 - 1))
+def test_iban_country_code_misread_by_one_lookalike_letter(account: int) -> None:
+    swiss = _iban("CH", f"00839{account:012d}")
+    assert repair_iban("O" + swiss[1:]) == swiss  # "OH19 ..."
+    french = _iban("FR", f"2673346641{account:011d}54")
+    assert repair_iban("FK" + french[2:]) == french  # FK is an IBAN country of its own
+    # a right IBAN of a country one look-alike away stays as it is
+    assert repair_iban(swiss) == swiss
+
+
 @given(body=st.integers(min_value=10**7, max_value=10**8 - 1))
 def test_german_vat_check_digit(body: int) -> None:
     from stdnum.de import vat

@@ -14,7 +14,7 @@ from finscribe.core.extraction.dates import DateOrder, parse_date
 from finscribe.core.extraction.labels import LabelMap, Pointer
 from finscribe.core.extraction.lexicon import normalise_token
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
-from finscribe.core.model import BBox
+from finscribe.core.model import BBox, Word
 from finscribe.core.validation.ids import (
     IBAN_RE,
     compact_id,
@@ -68,9 +68,38 @@ FEATURES: tuple[str, ...] = (
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/_.#]*[A-Za-z0-9]$|^[0-9]$")
 _ALNUM = re.compile(r"^[A-Za-z0-9]+$")
 _ALNUM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-/]*$")
+
+
+def _iban_run(words: list[Word]) -> tuple[int, int, str, str] | None:
+    """The words of an IBAN in ``words``: the first, longest run that compacts to a valid
+    IBAN (OCR misreadings put right by its checksum), else the first, longest run in IBAN
+    format (``IBAN: DE10 25750001 1058 6954 77. BIC ...``: the BIC after it is no part of
+    it). Returns (start, end, compact value, text as read) or None."""
+    fallback: tuple[int, int, str, str] | None = None
+    for i in range(len(words)):
+        for j in range(min(len(words), i + 9), i, -1):
+            if not all(_IBAN_WORD.match(w.text) for w in words[i:j]):
+                continue
+            text = " ".join(w.text for w in words[i:j])
+            compact = compact_id(_IBAN_PREFIX.sub("", text).strip(".,:;"))
+            repaired = repair_iban(compact) if len(compact) >= 15 else None
+            if repaired is not None:
+                return i, j, repaired, text
+            if (
+                fallback is None
+                and len(compact) >= 15
+                and IBAN_RE.match(compact)
+                and compact[:2].isalpha()
+            ):
+                fallback = (i, j, compact, text)
+    return fallback
+
+
 # IBAN groups as OCR reads them: "9029.2066", "09.", "IBAN:BE36"
-_IBAN_WORD = re.compile(r"^(?:IBAN:)?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*[.,]?$")
-_IBAN_PREFIX = re.compile(r"^IBAN:")
+_IBAN_WORD = re.compile(r"^(?:[^\W\d_]+[.:])?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*[.,:;]?$")
+_GLUED_IBAN = re.compile(r"^[^\W\d_]+[.:][A-Z]{2}\d{2}$")
+#: A label glued to the IBAN's first group: "IBAN:BE36", "Rekeningnummer.BE08".
+_IBAN_PREFIX = re.compile(r"^[^\W\d_]+[.:](?=[A-Z0-9]{2}\d)")
 _RATE_RE = re.compile(r"^\(?(\d{1,2}(?:[.,]\d{1,3})?)\s?%\)?$")
 
 
@@ -381,41 +410,31 @@ def _id_candidates(
     for a, b in _runs(seg, lm):
         pointers = _pointers_for(seg, a, lm)
         words = seg.words[a:b]
-        # IBAN: the longest run of words that compacts to a valid IBAN
-        for i in range(len(words)):
-            for j in range(min(len(words), i + 9), i, -1):
-                if not all(_IBAN_WORD.match(w.text) for w in words[i:j]):
-                    continue
-                text = " ".join(w.text for w in words[i:j])
-                compact = compact_id(_IBAN_PREFIX.sub("", text).strip(".,:;"))
-                repaired = repair_iban(compact) if len(compact) >= 15 else None
-                if repaired is not None:
-                    compact = repaired  # an OCR misreading put right by the IBAN's checksum
-                if len(compact) >= 15 and IBAN_RE.match(compact) and compact[:2].isalpha():
-                    ok = is_valid_iban(compact)
-                    c = Candidate(
-                        "vendor_iban",
-                        compact,
-                        text,
-                        page.number,
-                        _span_bbox(seg, a + i, a + j),
-                        _conf(seg, a + i, a + j),
-                        seg,
-                        a + i,
-                        a + j,
-                    )
-                    c.features = {
-                        **base,
-                        **_label_features("vendor_iban", pointers, page),
-                        "format_ok": float(ok),
-                        "has_digit": 1.0,
-                        "n_words": (j - i) / 8,
-                    }
-                    out["vendor_iban"].append(c)
-                    break
-            else:
-                continue
-            break
+        glued = a > 0 and _GLUED_IBAN.match(seg.words[a - 1].text) is not None
+        start = a - 1 if glued else a  # "Rekeningnummer.BE08": the label word holds its start
+        iban = _iban_run(seg.words[start:b])
+        if iban is not None:
+            i, j, compact, text = iban
+            i, j = i + start - a, j + start - a
+            c = Candidate(
+                "vendor_iban",
+                compact,
+                text,
+                page.number,
+                _span_bbox(seg, a + i, a + j),
+                _conf(seg, a + i, a + j),
+                seg,
+                a + i,
+                a + j,
+            )
+            c.features = {
+                **base,
+                **_label_features("vendor_iban", pointers, page),
+                "format_ok": float(is_valid_iban(compact)),
+                "has_digit": 1.0,
+                "n_words": (j - i) / 8,
+            }
+            out["vendor_iban"].append(c)
         if not pointers:
             continue
         # tax IDs: the value run after a tax-ID label (first 1..4 words)

@@ -78,21 +78,55 @@ _STRUCT = re.compile(r"(\d+)!([nac])")
 def repair_iban(text: str) -> str | None:
     """An IBAN as OCR misread it (``IE92IVE530730928052416``, ``G879 PCOG ...``) repaired
     by its country's format: a letter where the format wants a digit is read as the digit it
-    looks like (``S`` -> ``5``), a digit where it wants a letter as that letter; the result is
-    returned only when it passes the mod-97 check, else None. A valid IBAN comes back as is.
+    looks like (``S`` -> ``5``), a digit where it wants a letter as that letter, a country
+    code that is none read as the one a look-alike letter makes (``OH19`` -> ``CH19``); the
+    result is returned only when it passes the mod-97 check, else None. A valid IBAN comes
+    back as is.
     """
     s = re.sub(r"[\s.\-/,:;·]", "", text).upper()
     if is_valid_iban(s):
         return s
     if len(s) < 15:
         return None
-    country = s[:2].translate(_AS_LETTER)
+    for country in _iban_countries(s[:2]):
+        repaired = _repair_bban(s, country)
+        if repaired is not None:
+            return repaired
+    return None
+
+
+#: Letters OCR reads for another in an IBAN's country code ("OH" for CH, "FK" for FR).
+_COUNTRY_LOOKALIKES = {"O": "CDQG", "C": "OG", "D": "O", "K": "R", "R": "K", "F": "E", "E": "F"}
+
+
+def _iban_countries(read: str) -> list[str]:
+    """The IBAN countries a two-letter code as read may stand for: itself (digits read as
+    the letters they look like), then codes one look-alike letter away (``FK`` is an IBAN
+    country too, yet mostly a misread ``FR``)."""
+    code = read.translate(_AS_LETTER)
+    out = [code] if _bban_format(code) is not None else []
+    for i, ch in enumerate(code):
+        for other in _COUNTRY_LOOKALIKES.get(ch, ""):
+            swapped = code[:i] + other + code[i + 1 :]
+            if _bban_format(swapped) is not None:
+                out.append(swapped)
+    return out
+
+
+def _bban_format(country: str) -> str | None:
+    """The BBAN structure of an IBAN country (``"3!n4!n7!c"``), None for no IBAN country."""
     try:
         info = stdnum_iban._ibandb.info(country + "00")
     except Exception:  # pragma: no cover - the bundled database is always readable
         return None
     bban = info[0][1].get("bban") if info and info[0][0] == country else None
-    if not isinstance(bban, str):
+    return bban if isinstance(bban, str) else None
+
+
+def _repair_bban(s: str, country: str) -> str | None:
+    """``s`` read as an IBAN of ``country`` (see :func:`repair_iban`)."""
+    bban = _bban_format(country)
+    if bban is None:
         return None
     options: list[tuple[str, ...]] = [(country,), (s[2:4].translate(_AS_DIGIT),)]
     pos = 4
