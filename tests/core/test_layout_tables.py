@@ -96,3 +96,19 @@ def test_a_thousands_group_printed_apart_stays_with_its_amount() -> None:
     assert [(i["quantity"], i["unit_price"], i["amount"]) for i in items] == [
         ("16", "176.95", "2831.20")
     ]
+
+
+def test_a_scanned_header_ocr_boxed_as_two_rows_is_one_header() -> None:
+    rows = [
+        ("Item", 100, 600), ("Line Total", 1100, 600),  # the header's cells read a line apart
+        ("Qty", 700, 626), ("Pric", 850, 626),  # "Price" cut short: no column word
+        ("Consulting services", 100, 680), ("10", 700, 680), ("112.00", 850, 680),
+        ("1,120.00", 1100, 680),
+        ("Subtotal", 850, 760), ("1,120.00", 1100, 760),
+    ]  # fmt: skip
+    scan = page(rows)
+    scan.source = "ocr"
+    items = build_document(document(scan))["line_items"]
+    assert [(i.get("quantity"), i["amount"]) for i in items] == [("10", "1120.00")]
+    # on a text layer two rows stay two rows: no table
+    assert build_document(document(page(rows)))["line_items"] == []

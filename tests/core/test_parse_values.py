@@ -86,6 +86,7 @@ def test_not_amounts(text: str) -> None:
         (".2.427,39", "2427.39"),  # a minus or a speck read as a dot in front
         ("~03.320.00", "3320.00"),  # a minus read as a tilde, "$" as 0
         ("=12.00", "12.00"),
+        ("1.956;00", "1956.00"),  # a decimal comma read as a semicolon
         ("387,00 ÉUR", "387.00"),  # an accent on the currency code
     ],
 )

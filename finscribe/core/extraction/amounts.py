@@ -82,11 +82,13 @@ _OCR_NUMBER = re.compile(r"^[0-9OoIl|][0-9OoIl|.,'’\u00a0\u202f\u2009 ]*$")
 _NOISE = ".,~=·"
 _MARK = re.compile(r"[.,]")
 
+_SEMICOLON_MARK = re.compile(r"(?<=\d);(?=\d{2}$)")
 _SEP_RUN = re.compile(r"(?<=\d)[.,]{2}(?=\d)")
 
 
 def _normalise_number(s: str, decimal_comma: bool | None) -> Decimal | None:
     s = _SEP_RUN.sub(lambda m: m.group()[-1], s)  # "25,840..21": a doubled mark as OCR reads it
+    s = _SEMICOLON_MARK.sub(",", s)  # "1.956;00": a decimal comma read with a speck above
     if s and not _NUM_RE.match(s) and _OCR_NUMBER.match(s) and sum(c.isdigit() for c in s) >= 2:
         s = s.translate(_OCR_DIGITS)  # OCR slips: "1O5,5O" is 105,50
     if not s or not _NUM_RE.match(s):

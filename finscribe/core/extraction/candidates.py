@@ -188,7 +188,7 @@ def money_spans(
 def _looks_like_money(text: str) -> bool:
     """An amount printed with decimals or a currency, not a bare integer like a year or ID."""
     t = text.strip()
-    has_money_form = re.search(r"[.,]\d{2}\b|[€$£]|\b[A-Z]{3}\b", t) is not None
+    has_money_form = re.search(r"[.,;]\d{2}\b|[€$£]|\b[A-Z]{3}\b", t) is not None
     return has_money_form and re.search(r"\d{7,}", t) is None
 
 

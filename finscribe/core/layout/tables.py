@@ -313,6 +313,24 @@ def _header_split_by_skew(above: Row, row: Row) -> Row | None:
     return Row(segments=[first, *row.segments], index=row.index)
 
 
+def _header_in_two_rows(row: Row, below: Row) -> Row | None:
+    """A header row of a scan that OCR boxed as two rows (``Item  Line Total`` over
+    ``Qty  Price``, or one cell read with a smaller box): the two as one row, when neither
+    holds digits, they touch vertically and no cell of one lies over a cell of the other;
+    None otherwise."""
+    cells = [*row.segments, *below.segments]
+    if not row.segments or not below.segments or any(ch.isdigit() for s in cells for ch in s.text):
+        return None
+    font = max(s.font for s in cells)
+    if below.bbox.y0 - row.bbox.y1 > 0.8 * font:
+        return None
+    for a in row.segments:
+        for b in below.segments:
+            if min(a.bbox.x1, b.bbox.x1) > max(a.bbox.x0, b.bbox.x0):
+                return None
+    return Row(segments=sorted(cells, key=lambda s: s.bbox.x0), index=row.index)
+
+
 def find_tables(layout: Layout) -> list[Table]:
     """Tables found on the pages; a table left open at a page end continues on the next page
     (repeated header or not)."""
@@ -328,8 +346,13 @@ def find_tables(layout: Layout) -> list[Table]:
             if cols is None and ocr and i > 0:
                 candidate = _header_split_by_skew(page.rows[i - 1], row)
                 cols = None if candidate is None else _header_columns(candidate, ocr)
+            at = i
+            if cols is None and ocr and i + 1 < len(page.rows):
+                candidate = _header_in_two_rows(row, page.rows[i + 1])
+                cols = None if candidate is None else _header_columns(candidate, ocr)
+                at = i + 1
             if cols is not None:
-                header_at, header_row = i, candidate
+                header_at, header_row = at, candidate
                 break
         if open_table is not None and not open_table.ended:
             if header_at is not None:
