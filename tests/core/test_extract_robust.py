@@ -369,6 +369,10 @@ def test_a_name_over_a_street_without_number_is_kept() -> None:
         ("Uhited Kingdom", "United Kingdom"),
         ("Holland Park", "Holland Park"),
         ("Austin", "Austin"),
+        ("Gebäude 3., 80331 München", "Gebäude 3, 80331 München"),  # a speck after a number
+        ("Boston, MA 02110., USA", "Boston, MA 02110, USA"),
+        ("2000. NEUCHÂTEL", "2000 NEUCHÂTEL"),
+        ("3. Stock", "3. Stock"),  # an ordinal keeps its dot
     ],
 )
 def test_specks_read_as_dots_in_a_scanned_address(read: str, meant: str) -> None:

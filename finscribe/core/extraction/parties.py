@@ -128,6 +128,11 @@ def _party(
 #: ``Berlin.,``) or glued to the next one (``Mille.168``, ``Navarro.Suministros``). Short
 #: abbreviations (``St.``, ``Avda.``) and ``-str.`` keep theirs.
 _SPECK_DOT = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z]{4})(?<!str)\.+(?=$|[,\s]|\d|[^\W\d_]{3})")
+#: A speck read as a dot after a number that ends a part (``Gebäude 3.,``, ``MA 02110.``) or
+#: after a postcode before the town (``2000. NEUCHÂTEL``); ordinals (``2. OG``) stay.
+_NUMBER_SPECK = re.compile(
+    r"(?<=\d)\.+(?=\s*(?:,|$))|(?<=\b\d{4})\.(?=\s\w)|(?<=\b\d{5})\.(?=\s\w)"
+)
 #: A dot standing alone between two parts of a line: a ``·`` separator as OCR reads it.
 _LONE_DOT = re.compile(r"\s+[.•]\s+")
 #: A 1 or 0 between lower-case letters: the l or o it looks like (``Kö1n``).
@@ -167,6 +172,7 @@ def clean_ocr_address(text: str) -> str:
     inside words put right (see the patterns)."""
     text = _LONE_DOT.sub(" · ", text)
     text = _SPECK_DOT.sub(_speck, text)
+    text = _NUMBER_SPECK.sub("", text)
     text = _letters_in_words(text)
     text = _WORD.sub(_street_ending, text)
     return ", ".join(_country(part.strip()) for part in text.split(",")).strip(" ,")
