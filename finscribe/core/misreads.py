@@ -56,6 +56,17 @@ def without_gap_one(value: Decimal) -> Decimal | None:
     return None
 
 
+def extra_glyph_readings(value: Decimal) -> list[Decimal]:
+    """``value`` without one glyph OCR added: a first digit that was a currency sign
+    (:func:`without_first_digit`) or a 1 in a thousands gap (:func:`without_gap_one`), in
+    that order, without repeats."""
+    out: list[Decimal] = []
+    for other in (without_first_digit(value), without_gap_one(value)):
+        if other is not None and other not in out:
+            out.append(other)
+    return out
+
+
 def decimal_mark_lost(value: Decimal, text: str) -> Decimal | None:
     """``value / 100`` where ``text`` (the cell as read) shows no decimal mark but a whole
     number of at least three digits (``323`` read for ``3.23``); None otherwise."""

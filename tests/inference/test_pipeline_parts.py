@@ -152,15 +152,7 @@ def test_a_late_spike_does_not_split_a_word_before_a_model_space() -> None:
     # "ll L": the second l (x 31) fired late, over the space run [33, 49): the run is centred
     # between the two l's spikes; the model's own space between "l" and "L" has no run
     crop = _line_crop([(10, 20), (23, 33), (49, 59)])
-    decoded = ctc.Decoded(
-        chars=(
-            ctc.DecodedChar("l", 15, 15, 0.9),
-            ctc.DecodedChar("l", 44, 44, 0.9),
-            ctc.DecodedChar(" ", 47, 47, 0.9),
-            ctc.DecodedChar("L", 54, 54, 0.9),
-        ),
-        timesteps=200,
-    )
+    decoded = _decoded("ll L", [15, 44, 47, 54])
     assert [s.text for s in words.split_words(decoded, crop, 200, 200)] == ["ll", "L"]
     # without the model's space the same run is a word space where it is
     plain = _decoded("llL", [15, 44, 54])

@@ -56,7 +56,7 @@ from finscribe.core.extraction.repairs import (
 from finscribe.core.extraction.scorer import Scorer, load_scorer
 from finscribe.core.layout.analysis import Layout, analyze_layout, below
 from finscribe.core.layout.tables import Table, find_tables
-from finscribe.core.misreads import without_first_digit, without_gap_one
+from finscribe.core.misreads import extra_glyph_readings
 from finscribe.core.model import BBox, DocumentText
 from finscribe.core.validation import needs_review
 from finscribe.core.validation import validate as run_validation
@@ -138,12 +138,10 @@ def _misread_variants(c: Candidate) -> list[Candidate]:
     Only taken where they make the sums add up."""
     if c.amount is None or len(format(abs(c.amount), "f")) < 5:
         return []
-    out: list[Candidate] = []
-    for amount in (without_first_digit(c.amount), without_gap_one(c.amount)):
-        if amount is not None and all(v.amount != amount for v in out):
-            features = {**c.features, _MISREAD: 1.0}
-            out.append(dataclasses.replace(c, amount=amount, features=features))
-    return out
+    return [
+        dataclasses.replace(c, amount=amount, features={**c.features, _MISREAD: 1.0})
+        for amount in extra_glyph_readings(c.amount)
+    ]
 
 
 #: Feature key marking a candidate as a misread variant of another (never scored).
@@ -500,12 +498,15 @@ def extract_fields(
     hints: Mapping[str, Any] | None = None,
     scorer: Scorer | None = None,
     *,
-    unsure: float = ValidationSettings().unsure_read_confidence,
+    unsure: float | None = None,
 ) -> Extraction:
     """Every field, line item, the language and document type of a document (no validation).
 
-    A scanned number read below ``unsure`` confidence may be put right where the line's
-    arithmetic shows one glyph was misread (:func:`repairs.repair_line`)."""
+    A scanned number read below ``unsure`` confidence (default: the validation settings')
+    may be put right where the line's arithmetic shows one glyph was misread
+    (:func:`repairs.repair_line`)."""
+    if unsure is None:
+        unsure = ValidationSettings().unsure_read_confidence
     hints = dict(hints or {})
     layout = layout or analyze_layout(doc_text)
     scorer = scorer or default_scorer()
@@ -705,11 +706,13 @@ def build_document(
     ``settings`` may be the root settings or their validation section; ``on_stage`` is
     told when the "fields" and "validate" stages start.
     """
-    validation_settings = settings.validation if isinstance(settings, Settings) else settings
+    validation_settings = (
+        settings.validation if isinstance(settings, Settings) else settings
+    ) or ValidationSettings()
     layout = analyze_layout(doc_text)
     if on_stage is not None:
         on_stage("fields", None)
-    unsure = (validation_settings or ValidationSettings()).unsure_read_confidence
+    unsure = validation_settings.unsure_read_confidence
     extraction = extract_fields(doc_text, layout, hints, scorer, unsure=unsure)
     if on_stage is not None:
         on_stage("validate", None)

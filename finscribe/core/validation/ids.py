@@ -88,8 +88,8 @@ def repair_iban(text: str) -> str | None:
         return s
     if len(s) < 15:
         return None
-    for country in _iban_countries(s[:2]):
-        repaired = _repair_bban(s, country)
+    for country, bban in _iban_countries(s[:2]):
+        repaired = _repair_bban(s, country, bban)
         if repaired is not None:
             return repaired
     return None
@@ -99,18 +99,17 @@ def repair_iban(text: str) -> str | None:
 _COUNTRY_LOOKALIKES = {"O": "CDQG", "C": "OG", "D": "O", "K": "R", "R": "K", "F": "E", "E": "F"}
 
 
-def _iban_countries(read: str) -> list[str]:
-    """The IBAN countries a two-letter code as read may stand for: itself (digits read as
-    the letters they look like), then codes one look-alike letter away (``FK`` is an IBAN
-    country too, yet mostly a misread ``FR``)."""
+def _iban_countries(read: str) -> list[tuple[str, str]]:
+    """The IBAN countries a two-letter code as read may stand for, each with its BBAN
+    format: itself (digits read as the letters they look like), then codes one look-alike
+    letter away (``FK`` is an IBAN country too, yet mostly a misread ``FR``)."""
     code = read.translate(_AS_LETTER)
-    out = [code] if _bban_format(code) is not None else []
-    for i, ch in enumerate(code):
-        for other in _COUNTRY_LOOKALIKES.get(ch, ""):
-            swapped = code[:i] + other + code[i + 1 :]
-            if _bban_format(swapped) is not None:
-                out.append(swapped)
-    return out
+    codes = [code] + [
+        code[:i] + other + code[i + 1 :]
+        for i, ch in enumerate(code)
+        for other in _COUNTRY_LOOKALIKES.get(ch, "")
+    ]
+    return [(c, bban) for c in codes if (bban := _bban_format(c)) is not None]
 
 
 def _bban_format(country: str) -> str | None:
@@ -123,11 +122,9 @@ def _bban_format(country: str) -> str | None:
     return bban if isinstance(bban, str) else None
 
 
-def _repair_bban(s: str, country: str) -> str | None:
-    """``s`` read as an IBAN of ``country`` (see :func:`repair_iban`)."""
-    bban = _bban_format(country)
-    if bban is None:
-        return None
+def _repair_bban(s: str, country: str, bban: str) -> str | None:
+    """``s`` read as an IBAN of ``country``, whose BBAN format is ``bban`` (see
+    :func:`repair_iban`)."""
     options: list[tuple[str, ...]] = [(country,), (s[2:4].translate(_AS_DIGIT),)]
     pos = 4
     for count, kind in _STRUCT.findall(bban):

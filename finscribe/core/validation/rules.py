@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from finscribe.core.misreads import without_first_digit, without_gap_one
+from finscribe.core.misreads import extra_glyph_readings
 from finscribe.core.validation import ids
 from finscribe.settings import ValidationSettings
 
@@ -261,7 +261,7 @@ def _one_digit_variants(value: Decimal) -> list[Decimal]:
     text = format(value, "f")
     lead = next((j for j, ch in enumerate(text) if ch.isdigit()), -1)
     shifted = [value.scaleb(k) for k in (-3, -2, -1, 1, 2, 3)]
-    shifted += [v for v in (without_first_digit(value), without_gap_one(value)) if v is not None]
+    shifted += extra_glyph_readings(value)
     return shifted + [
         Decimal(text[:j] + d + text[j + 1 :])
         for j, ch in enumerate(text)
