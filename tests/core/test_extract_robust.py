@@ -325,6 +325,10 @@ _VENDOR_BLOCK = [
         [("Cuatame21", 100, 300)],  # its colon read as "21"
         [("Cudit Note No.", 100, 270), ("2022-77961", 100, 300)],  # a key and its value
         [("Mercer Logistics pk 52 Market Street Sute 12", 100, 300, 17)],  # the sender line
+        # the sender line as large as the address, its dots read as " . "
+        [("Mecer Logistcs pic . 52 Markat Street . Bristol BS1 6QH", 100, 300)],
+        # the sender line garbled past its name, without separators
+        [("Merer Lgstics ple 52 Markt Stret Bristl BS1 6QH", 100, 300)],
     ],
 )
 def test_a_garbled_caption_over_a_scanned_window_address_is_not_the_name(
@@ -335,6 +339,18 @@ def test_a_garbled_caption_over_a_scanned_window_address_is_not_the_name(
     block = [("Michael Fairfax", 100, 330), ("Mill Lane 152", 100, 360), ("50667 Köln", 100, 390)]
     doc = build_document(document(_scan_page(_VENDOR_BLOCK + caption + block)))
     assert doc["fields"]["customer_name"]["value"] == "Michael Fairfax"
+    assert doc["fields"]["customer_address"]["value"] == "Mill Lane 152, 50667 Köln"
+
+
+@pytest.mark.parametrize(
+    "name", ["Michael Fairfax", "Mercer Logistics Ltd", "Mercer Legal Services"]
+)
+def test_a_customer_named_like_the_vendor_is_no_sender_line(name: str) -> None:
+    from tests.core.layout_helpers import document
+
+    block = [(name, 100, 330), ("Mill Lane 152", 100, 360), ("50667 Köln", 100, 390)]
+    doc = build_document(document(_scan_page(_VENDOR_BLOCK + block)))
+    assert doc["fields"]["customer_name"]["value"] == name
     assert doc["fields"]["customer_address"]["value"] == "Mill Lane 152, 50667 Köln"
 
 

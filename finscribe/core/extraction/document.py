@@ -589,7 +589,7 @@ def extract_fields(
     vendor = find_vendor(layout, lm, excluded, receipt=document_type == "receipt")
     if customer is None and vendor is not None and document_type != "receipt":
         taken = excluded | {(s.page, s.index) for s in vendor.segments}
-        customer = find_unlabelled_customer(layout, lm, taken, vendor.name.text)
+        customer = find_unlabelled_customer(layout, lm, taken, vendor)
     fields.update(_party_fields("vendor", vendor))
     fields.update(_party_fields("customer", customer))
     terms = _payment_terms(layout, lm)

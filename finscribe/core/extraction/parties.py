@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from finscribe.core.extraction.amounts import parse_amount
-from finscribe.core.extraction.dates import parse_date
+from finscribe.core.extraction.dates import fold, parse_date
+from finscribe.core.extraction.gazetteer import nearest_town
 from finscribe.core.extraction.labels import LabelMap
 from finscribe.core.extraction.lexicon import is_lookalike, nearest_country
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
@@ -119,8 +121,9 @@ def _party(
     ]
     if page.source == "ocr":
         name.text = clean_ocr_name(name.text)
-        for line in address:
-            line.text = clean_ocr_address(line.text)
+        for i, line in enumerate(address):
+            below = address[i + 1].text if i + 1 < len(address) else ""
+            line.text = clean_ocr_address(line.text, below)
     return Party(name=name, address=address, segments=segs)
 
 
@@ -167,15 +170,80 @@ def _street_ending(m: re.Match[str]) -> str:
     return word
 
 
-def clean_ocr_address(text: str) -> str:
-    """An address line read by OCR with specks read as dots taken out and look-alike glyphs
-    inside words put right (see the patterns)."""
+def clean_ocr_address(text: str, below: str = "") -> str:
+    """An address line read by OCR with specks read as dots taken out, look-alike glyphs
+    inside words and misread country and town names put right (see the patterns). ``below``
+    is the line under it as read (a postcode there marks this line's end as a town)."""
     text = _LONE_DOT.sub(" · ", text)
     text = _SPECK_DOT.sub(_speck, text)
     text = _NUMBER_SPECK.sub("", text)
     text = _letters_in_words(text)
     text = _WORD.sub(_street_ending, text)
-    return ", ".join(_country(part.strip()) for part in text.split(",")).strip(" ,")
+    parts = [_country(part.strip()) for part in text.split(",")]
+    nexts = [*parts[1:], below.partition(",")[0].strip()]
+    towns = (_towns(part, after) for part, after in zip(parts, nexts, strict=True))
+    return ", ".join(towns).strip(" ,")
+
+
+def _towns(part: str, after: str) -> str:
+    """:func:`_town` on each piece of a part printed with ``·`` between them."""
+    pieces = part.split(" · ")
+    nexts = [*pieces[1:], after]
+    return " · ".join(_town(p, a) for p, a in zip(pieces, nexts, strict=True))
+
+
+#: A postcode opening a part before its town (``1017 GC``, ``D-10115``, ``75011``).
+_POSTCODE_FIRST = re.compile(r"^(?:[A-Z]{1,2}-)?\d{4,5}(?:\s[A-Z]{2})?\s+(?=[^\W\d_])")
+#: A British or Irish postcode closing a part after its town (``Bristol BS1 6QH``), or a US
+#: state and ZIP code or such a postcode alone in the part after the town (``MA 02110``).
+_POSTCODE_LAST = re.compile(r"\s+[A-Z]{1,2}\d[A-Z\d]?(?:\s?\d[A-Z]{2}|\s[A-Z\d]{4})$")
+_POSTCODE_NEXT = re.compile(
+    r"^(?:[A-Z]{2}\s\d{5}|[A-Z]{1,2}\d[A-Z\d]?(?:\s?\d[A-Z]{2}|\s[A-Z\d]{4}))$"
+)
+_TOWN_WORDS = re.compile(r"^[^\W\d_]+(?:[\s'-][^\W\d_]+){0,3}$")
+_LETTERS = re.compile(r"[^\W\d_]+")
+#: Words that make a part a street or a building, not a town (``1000 Victoria Road``: a
+#: house number that looks like a postcode).
+_STREET_WORDS = frozenset(
+    {
+        "street", "road", "lane", "avenue", "drive", "way", "place", "square", "court", "close",
+        "crescent", "terrace", "park", "suite", "floor", "unit", "building", "house", "rue",
+        "chemin", "allée", "boulevard", "impasse", "quai", "route", "bâtiment", "étage", "straße",
+        "strasse", "weg", "gasse", "platz", "allee", "ring", "damm", "via", "viale", "corso",
+        "piazza", "largo", "vicolo", "scala", "piano", "calle", "avenida", "paseo", "plaza",
+        "carretera", "camino", "planta", "piso", "straat", "laan", "plein", "gracht", "kade",
+        "singel", "dijk",
+    }
+)  # fmt: skip
+
+
+def _town(part: str, after: str) -> str:
+    """An address part with its town's name put right where OCR misread it
+    (:func:`gazetteer.nearest_town`): the words after a postcode (``1017 GC Amaterdam``),
+    before a British postcode (``Brlstol BS1 6QH``) or alone before a postcode or state and
+    ZIP code (``Boaton, MA 02110``)."""
+    start = _POSTCODE_FIRST.match(part)
+    if start is not None and _is_town_slot(part[start.end() :]):
+        return part[: start.end()] + _LETTERS.sub(_town_word, part[start.end() :])
+    end = _POSTCODE_LAST.search(part)
+    if end is not None and _is_town_slot(part[: end.start()]):
+        return _LETTERS.sub(_town_word, part[: end.start()]) + part[end.start() :]
+    if _is_town_slot(part) and _POSTCODE_NEXT.match(after):
+        return _LETTERS.sub(_town_word, part)
+    return part
+
+
+def _is_town_slot(text: str) -> bool:
+    """One to four words of letters only (a province in brackets allowed: ``Roma (RM)``),
+    none of them a street's or a building's."""
+    words = re.sub(r"\s*\([A-Z]{2}\)$", "", text)
+    return bool(_TOWN_WORDS.match(words)) and not any(
+        w.lower() in _STREET_WORDS for w in _LETTERS.findall(words)
+    )
+
+
+def _town_word(m: re.Match[str]) -> str:
+    return nearest_town(m.group()) or m.group()
 
 
 def _country(part: str) -> str:
@@ -295,22 +363,27 @@ def find_vendor(
 
 
 #: Separators of a one-line sender address (``Name · Street · Town``) as printed or read.
-_SENDER = re.compile(r"·|•|\s[-–|]\s|\.\.|,.*,")
+_SENDER = re.compile(r"·|•|\s[-–|.]\s|\.\.|,.*,")
 
 
 def _is_sender(seg: Segment, below_seg: Segment) -> bool:
-    """A small one-line sender address over a window address (``·`` read as ``..`` / ``-``)."""
-    return seg.font < 0.9 * below_seg.font and _SENDER.search(seg.text) is not None
+    """A small one-line sender address over a window address (``·`` read as ``..`` / ``-``):
+    smaller than the line under it, or no larger and in three parts (``Name · Street ·
+    Town``; OCR boxes small print loosely)."""
+    seps = len(_SENDER.findall(seg.text))
+    return seps > 0 and (
+        seg.font < 0.9 * below_seg.font or (seps >= 2 and seg.font <= below_seg.font)
+    )
 
 
 def find_unlabelled_customer(
-    layout: Layout, lm: LabelMap, excluded: set[tuple[int, int]], sender: str | None = None
+    layout: Layout, lm: LabelMap, excluded: set[tuple[int, int]], sender: Party | None = None
 ) -> Party | None:
     """A window-envelope address without a label: the left-most stacked block (a name and at
     least one address line) in the top half of page 1 that is not the vendor's.
 
     On a scan, a garbled label or sender line over the block is no name
-    (:func:`_without_captions`); ``sender`` is the vendor's name.
+    (:func:`_without_captions`); ``sender`` is the vendor's block.
     """
     if not layout.pages:
         return None
@@ -347,7 +420,7 @@ def find_unlabelled_customer(
     return None if best is None else best[1]
 
 
-def _caption_lines(first: Segment, second: Segment, sender: str | None) -> int:
+def _caption_lines(first: Segment, second: Segment, sender: Party | None) -> int:
     """How many lines at the top of a block are a caption OCR garbled past the lexicon: a
     key (``Cukomer:``), a key with its value (``Cudit Note No.`` over ``2022-77961``), a
     letters-and-digits jumble (``Cuatame21``) or the sender line (``Mercer Logistics pk 52
@@ -360,12 +433,32 @@ def _caption_lines(first: Segment, second: Segment, sender: str | None) -> int:
         return 2
     if " " not in text and any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
         return 1
-    # the sender line starts with the vendor's name, whose ending OCR may garble ("plc" "pk")
-    name = sender.casefold().split() if sender else []
+    # the sender line starts with the vendor's name, whose ending OCR may garble ("plc" "pk"),
+    # or is most of the vendor's name and address read badly ("Bronet Schoom NV Prinseograa")
+    if sender is None:
+        return 0
+    name = sender.name.text.casefold().split()
     words = text.casefold().split()
     if len(name) >= 2 and words[:2] == name[:2] and len(words) > len(name):
         return 1
-    return 0
+    block = " ".join([sender.name.text, *(line.text for line in sender.address)])
+    longer = len(text) >= len(sender.name.text) + _SENDER_MORE_CHARS
+    return int(longer and _share_in(text, block) >= _SENDER_SHARE)
+
+
+#: A garbled line over a window address is the sender line when it is longer than the
+#: vendor's name (it holds the address too) and this share of it is found, in runs of two
+#: characters or more and in order, in the vendor's name and address.
+_SENDER_SHARE = 0.6
+_SENDER_MORE_CHARS = 6
+
+
+def _share_in(text: str, other: str) -> float:
+    """The share of ``text``'s characters (folded) that ``other`` holds in the same order, in
+    runs of two or more."""
+    a, b = fold(text), fold(other)
+    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks if block.size >= 2) / max(len(a), 1)
 
 
 def _without_captions(
@@ -373,7 +466,7 @@ def _without_captions(
     party: Party,
     lm: LabelMap,
     excluded: set[tuple[int, int]],
-    sender: str | None,
+    sender: Party | None,
 ) -> Party:
     """The block from its name on: captions over it (:func:`_caption_lines`) dropped, as long as
     a name and an address line are left."""
