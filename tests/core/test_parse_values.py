@@ -198,6 +198,34 @@ def test_iban_country_code_misread_by_one_lookalike_letter(account: int) -> None
     assert repair_iban(swiss) == swiss
 
 
+@given(account=st.integers(min_value=0, max_value=10**14 - 1), at=st.integers(0, 11))
+def test_iban_glyph_lost_in_a_group_of_four_is_put_back_only_when_one_reading_is_valid(
+    account: int, at: int
+) -> None:
+    iban = _iban("GB", f"BARC{account:014d}")
+    groups = [iban[i : i + 4] for i in range(0, len(iban), 4)]
+    k, pos = 2 + at // 4, at % 4  # a digit of the third to fifth group
+    groups[k] = groups[k][:pos] + groups[k][pos + 1 :]
+    # the right IBAN is always one of the readings: any one that comes back is it
+    assert repair_iban(" ".join(groups)) in {iban, None}
+    # without the groups nothing shows where the glyph was lost
+    assert repair_iban("".join(groups)) is None
+
+
+@pytest.mark.parametrize(
+    ("read", "iban"),
+    [
+        ("G807 RB05 7295 729 2874 44", "GB07RBOS72957259287444"),  # 8 for B, 0/5 for O/S, a 5 lost
+        ("C5908268144543675921", "CH5908268144543675921"),  # the country code's H lost
+        ("A768 2030 6114 4653 7479", "AT682030611446537479"),  # 7 for T
+        ("ML.22 DEUT 6668 3421 08", "NL22DEUT6668342108"),  # M for N
+        ("GB51 MAEQ 199 8110 6750 03", None),  # 1993 and 1799 both valid: no guess
+    ],
+)
+def test_iban_readings_with_a_lost_or_misread_glyph(read: str, iban: str | None) -> None:
+    assert repair_iban(read) == iban
+
+
 @given(body=st.integers(min_value=10**7, max_value=10**8 - 1))
 def test_german_vat_check_digit(body: int) -> None:
     from stdnum.de import vat

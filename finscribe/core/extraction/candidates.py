@@ -81,8 +81,9 @@ def _iban_run(words: list[Word]) -> tuple[int, int, str, str] | None:
             if not all(_IBAN_WORD.match(w.text) for w in words[i:j]):
                 continue
             text = " ".join(w.text for w in words[i:j])
-            compact = compact_id(_IBAN_PREFIX.sub("", text).strip(".,:;"))
-            repaired = repair_iban(compact) if len(compact) >= 15 else None
+            grouped = _IBAN_PREFIX.sub("", text).strip(".,:;")
+            compact = compact_id(grouped)
+            repaired = repair_iban(grouped) if len(compact) >= 15 else None
             if repaired is not None:
                 return i, j, repaired, text
             if (

@@ -69,7 +69,7 @@ def is_valid_iban(text: str) -> bool:
 
 #: What OCR reads for a letter where a digit is printed, and the other way round.
 _AS_DIGIT = str.maketrans("OoDQIlL|JZSGbBTAgq", "000011111256688749")
-_AS_LETTER = str.maketrans("0125684", "OIZSGBA")
+_AS_LETTER = str.maketrans("01256847", "OIZSGBAT")
 #: Digits read where a letter is printed that may stand for more than one letter.
 _LETTER_CHOICES = {"7": "TI", "1": "IL", "0": "OD"}
 _STRUCT = re.compile(r"(\d+)!([nac])")
@@ -79,9 +79,10 @@ def repair_iban(text: str) -> str | None:
     """An IBAN as OCR misread it (``IE92IVE530730928052416``, ``G879 PCOG ...``) repaired
     by its country's format: a letter where the format wants a digit is read as the digit it
     looks like (``S`` -> ``5``), a digit where it wants a letter as that letter, a country
-    code that is none read as the one a look-alike letter makes (``OH19`` -> ``CH19``); the
-    result is returned only when it passes the mod-97 check, else None. A valid IBAN comes
-    back as is.
+    code that is none read as the one a look-alike letter makes (``OH19`` -> ``CH19``), one
+    glyph OCR lost put back where the printed groups of four show it (``GB51 MAEQ 199 8110``)
+    or in the country code (``C590 ...``); the result is returned only when it is the one
+    reading that passes the mod-97 check, else None. A valid IBAN comes back as is.
     """
     s = re.sub(r"[\s.\-/,:;·]", "", text).upper()
     if is_valid_iban(s):
@@ -92,11 +93,63 @@ def repair_iban(text: str) -> str | None:
         repaired = _repair_bban(s, country, bban)
         if repaired is not None:
             return repaired
-    return None
+    return _repair_lost_glyph(text, s)
+
+
+_IBAN_SEPARATORS = re.compile(r"[\s.\-/,:;·]+")
+_DIGITS = "0123456789"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _repair_lost_glyph(text: str, s: str) -> str | None:
+    """``s`` (``text`` compacted) read as an IBAN one glyph short: the glyph put back in the
+    one group of three among groups of four, or after the country code's first letter; each
+    glyph the format allows there is tried (with :func:`_repair_bban`'s look-alikes) and the
+    one valid reading is returned, else None."""
+    groups = [g for g in _IBAN_SEPARATORS.split(text.upper().strip()) if g]
+    short = [k for k, g in enumerate(groups[:-1]) if len(g) == 3]
+    others = [g for k, g in enumerate(groups[:-1]) if k not in short]
+    if len(short) == 1 and others and all(len(g) == 4 for g in others) and len(groups[-1]) <= 4:
+        start = sum(len(g) for g in groups[: short[0]])
+        places = range(start, start + 4)
+    elif s[:1].isalpha() and s[1:2].isdigit():
+        places = range(1, 2)  # a country code's second letter lost ("C5908...")
+    else:
+        return None
+    found: set[str] = set()
+    for at in places:
+        for glyph in _LETTERS if at < 2 else _DIGITS + _LETTERS:
+            read = s[:at] + glyph + s[at:]
+            for country, bban in _iban_countries(read[:2]):
+                if _iban_length(bban) == len(read) and _allowed(bban, at, glyph):
+                    repaired = _repair_bban(read, country, bban)
+                    if repaired is not None:
+                        found.add(repaired)
+        if len(found) > 1:
+            return None
+    return found.pop() if len(found) == 1 else None
+
+
+def _iban_length(bban: str) -> int:
+    return 4 + sum(int(count) for count, _ in _STRUCT.findall(bban))
+
+
+def _allowed(bban: str, at: int, glyph: str) -> bool:
+    """Whether the BBAN format (``"4!a6!n8!n"``) allows ``glyph`` at IBAN position ``at``."""
+    if at < 4:
+        return glyph.isalpha() if at < 2 else glyph.isdigit()
+    pos = 4
+    for count, kind in _STRUCT.findall(bban):
+        pos += int(count)
+        if at < pos:
+            return kind == "c" or (kind == "n") == glyph.isdigit()
+    return False
 
 
 #: Letters OCR reads for another in an IBAN's country code ("OH" for CH, "FK" for FR).
-_COUNTRY_LOOKALIKES = {"O": "CDQG", "C": "OG", "D": "O", "K": "R", "R": "K", "F": "E", "E": "F"}
+_COUNTRY_LOOKALIKES = {
+    "O": "CDQG", "C": "OG", "D": "O", "K": "R", "R": "K", "F": "E", "E": "F", "M": "N", "N": "M",
+}  # fmt: skip
 
 
 def _iban_countries(read: str) -> list[tuple[str, str]]:
