@@ -5,8 +5,6 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from finscribe.core.extraction.gazetteer import DATA, Town, _far_ahead, nearest_town, towns
 from finscribe.core.extraction.parties import clean_ocr_address
@@ -54,14 +52,16 @@ def _main_names() -> list[str]:
         return [line.split("\t")[0].strip() for line in lines if not line.startswith("#")]
 
 
-_MAIN = [n for n in _main_names()[:3000] if n.isalpha()]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.sampled_from(_MAIN))
-def test_a_town_name_as_printed_is_never_changed(name: str) -> None:
-    assert nearest_town(name) is None
-    assert nearest_town(name.upper()) is None
+def test_a_town_name_as_printed_is_never_changed() -> None:
+    """Every town's main name, as printed and in capitals (``ŞANLIURFA``, ``NEUSÄSS``)."""
+    changed = [
+        (word, nearest_town(word))
+        for name in _main_names()
+        if name.isalpha()
+        for word in (name, name.upper())
+        if nearest_town(word) is not None
+    ]
+    assert changed == []
 
 
 def test_gazetteer_holds_the_towns_of_the_supported_countries() -> None:

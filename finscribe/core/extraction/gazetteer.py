@@ -46,6 +46,12 @@ class Town:
     main: bool
 
 
+def _key(text: str) -> str:
+    """``text`` folded (lower case, no accents; ``ı`` as ``i`` and ``ß`` as ``ss``, as upper
+    case spells them)."""
+    return fold(text).replace("ı", "i").replace("ß", "ss")
+
+
 @cache
 def towns() -> dict[str, Town]:
     """Every town name, keyed by its folded spelling (lower case, no accents)."""
@@ -55,7 +61,7 @@ def towns() -> dict[str, Town]:
     with gzip.open(DATA, "rt", encoding="utf-8") as lines:
         for rank, line in enumerate(line for line in lines if not line.startswith("#")):
             for i, name in enumerate(line.rstrip("\n").split("\t")):
-                key = fold(name)
+                key = _key(name)
                 names.setdefault(key, []).append(name)
                 ranks.setdefault(key, rank)
                 if i == 0:
@@ -64,9 +70,11 @@ def towns() -> dict[str, Town]:
 
 
 def is_town(word: str) -> bool:
-    """True when ``word`` is a town's name as printed (any case)."""
-    town = towns().get(fold(word))
-    return town is not None and word.lower() in {n.lower() for n in town.names}
+    """True when ``word`` is a town's name as printed (any case: ``ŞANLIURFA`` too)."""
+    town = towns().get(_key(word))
+    return town is not None and any(
+        word.lower() == n.lower() or word.upper() == n.upper() for n in town.names
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -76,7 +84,7 @@ def nearest_town(word: str) -> str | None:
     single town name is near."""
     if len(word) < MIN_LETTERS or not word.isalpha() or is_town(word):
         return None
-    key = fold(word)
+    key = _key(word)
     known = towns()
     if key in known:
         town = known[key]
@@ -108,11 +116,11 @@ def _spelling(word: str, names: tuple[str, ...]) -> str | None:
     ``word`` meant: the one with fewest letters unlike ``word``'s, of those the accented one
     where ``word`` has accents and the plain one where it has none; None on a tie."""
     spellings = {n.lower(): n for n in names}
-    accented = fold(word) != word.lower()
+    accented = _key(word) != word.lower()
 
     def cost(spelling: str) -> tuple[int, bool]:
         unlike = sum(a != b for a, b in zip(spelling, word.lower(), strict=False))
-        return unlike, (fold(spelling) != spelling) != accented
+        return unlike, (_key(spelling) != spelling) != accented
 
     ranked = sorted(spellings, key=cost)
     if len(ranked) > 1 and cost(ranked[0]) == cost(ranked[1]):

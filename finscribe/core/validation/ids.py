@@ -142,7 +142,7 @@ def _allowed(bban: str, at: int, glyph: str) -> bool:
     for count, kind in _STRUCT.findall(bban):
         pos += int(count)
         if at < pos:
-            return kind == "c" or (kind == "n") == glyph.isdigit()
+            return bool(kind == "c" or (kind == "n") == glyph.isdigit())
     return False
 
 
