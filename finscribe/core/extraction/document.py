@@ -45,6 +45,7 @@ from finscribe.core.extraction.parties import (
     find_customer,
     find_unlabelled_customer,
     find_vendor,
+    line_under,
 )
 from finscribe.core.extraction.repairs import (
     CELL_CONFIDENCE,
@@ -54,6 +55,7 @@ from finscribe.core.extraction.repairs import (
     repair_line,
 )
 from finscribe.core.extraction.scorer import Scorer, load_scorer
+from finscribe.core.extraction.taxids import unlabelled_tax_ids, valid_tax_ids
 from finscribe.core.layout.analysis import Layout, analyze_layout, below
 from finscribe.core.layout.tables import Table, find_tables
 from finscribe.core.misreads import extra_glyph_readings
@@ -66,6 +68,8 @@ from finscribe.settings import Settings, ValidationSettings
 
 #: Below this probability a field's best candidate is not reported (the field is left out).
 MIN_PROBABILITY = 0.5
+#: Confidence (times the OCR's) of a VAT ID taken by its check digits alone, without a label.
+UNLABELLED_TAX_ID_CONFIDENCE = 0.7
 #: Where a page's footer starts (share of its height).
 FOOTER_Y = 0.85
 _ARITH_BONUS = 2.5
@@ -255,6 +259,42 @@ def _second_tax_id(cands: dict[str, list[Candidate]], chosen: dict[str, Candidat
     if twin is not None:
         twin.score = other.score
         chosen["customer_tax_id"] = twin
+
+
+def _unlabelled_tax_ids(
+    fields: dict[str, dict[str, Any]], layout: Layout, lm: LabelMap, customer: Party | None
+) -> None:
+    """VAT IDs the scorer took for none of the parties (no label, or one OCR garbled;
+    :mod:`taxids`), for a party that has none. The customer's: in its block, on the line
+    under it or beside a customer's tax-ID label (``BTW-nr. klant``)."""
+    if "vendor_tax_id" in fields and "customer_tax_id" in fields:
+        return
+    block = _beside_customer_tax_labels(layout, lm)
+    if customer is not None:
+        under = line_under(layout, customer)
+        block |= {(s.page, s.index) for s in [*customer.segments, *([under] if under else [])]}
+    taken = {str(fields[f]["value"]) for f in ("vendor_tax_id", "customer_tax_id") if f in fields}
+    vendor_id, customer_id = unlabelled_tax_ids(valid_tax_ids(layout), block, taken)
+    for name, found in (("vendor_tax_id", vendor_id), ("customer_tax_id", customer_id)):
+        if found is not None and name not in fields:
+            conf = UNLABELLED_TAX_ID_CONFIDENCE * found.confidence
+            fields[name] = _field(found.value, conf, found.page, found.bbox, found.text)
+
+
+def _beside_customer_tax_labels(layout: Layout, lm: LabelMap) -> set[tuple[int, int]]:
+    """The segments holding a customer's tax-ID label or right of one on its line."""
+    out: set[tuple[int, int]] = set()
+    for page in layout.pages:
+        labels = [
+            s for s in page.segments if any(h.field == "customer_tax_id" for h in lm.hits_in(s))
+        ]
+        out |= {
+            (s.page, s.index)
+            for label in labels
+            for s in page.segments
+            if abs(s.bbox.cy - label.bbox.cy) <= 0.5 * label.font and s.bbox.x0 >= label.bbox.x0
+        }
+    return out
 
 
 def _party_fields(prefix: str, party: Party | None) -> dict[str, dict[str, Any]]:
@@ -592,6 +632,7 @@ def extract_fields(
         customer = find_unlabelled_customer(layout, lm, taken, vendor)
     fields.update(_party_fields("vendor", vendor))
     fields.update(_party_fields("customer", customer))
+    _unlabelled_tax_ids(fields, layout, lm, customer)
     terms = _payment_terms(layout, lm)
     if terms is not None:
         fields["payment_terms"] = terms

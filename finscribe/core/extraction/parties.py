@@ -105,6 +105,16 @@ def stack(
     return out
 
 
+def line_under(layout: Layout, party: Party) -> Segment | None:
+    """The line stacked right under a party's block that :func:`stack` left out (a labelled
+    line such as ``VAT No.: ...``), if any."""
+    last, first = party.segments[-1], party.segments[0]
+    page = next((p for p in layout.pages if p.number == last.page), None)
+    if page is None:
+        return None
+    return _next_below(page, last, 1.1 * max(last.font, first.font))
+
+
 def _party(
     page: PageLayout,
     first: Segment,
