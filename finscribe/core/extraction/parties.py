@@ -8,9 +8,9 @@ from difflib import SequenceMatcher
 
 from finscribe.core.extraction.amounts import parse_amount
 from finscribe.core.extraction.dates import fold, parse_date
-from finscribe.core.extraction.gazetteer import nearest_town
 from finscribe.core.extraction.labels import LabelMap
 from finscribe.core.extraction.lexicon import is_lookalike, nearest_country
+from finscribe.core.extraction.towns import towns_put_right
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
 
@@ -191,69 +191,8 @@ def clean_ocr_address(text: str, below: str = "") -> str:
     text = _WORD.sub(_street_ending, text)
     parts = [_country(part.strip()) for part in text.split(",")]
     nexts = [*parts[1:], below.partition(",")[0].strip()]
-    towns = (_towns(part, after) for part, after in zip(parts, nexts, strict=True))
+    towns = (towns_put_right(part, after) for part, after in zip(parts, nexts, strict=True))
     return ", ".join(towns).strip(" ,")
-
-
-def _towns(part: str, after: str) -> str:
-    """:func:`_town` on each piece of a part printed with ``·`` between them."""
-    pieces = part.split(" · ")
-    nexts = [*pieces[1:], after]
-    return " · ".join(_town(p, a) for p, a in zip(pieces, nexts, strict=True))
-
-
-#: A postcode opening a part before its town (``1017 GC``, ``D-10115``, ``75011``).
-_POSTCODE_FIRST = re.compile(r"^(?:[A-Z]{1,2}-)?\d{4,5}(?:\s[A-Z]{2})?\s+(?=[^\W\d_])")
-#: A British or Irish postcode closing a part after its town (``Bristol BS1 6QH``), or a US
-#: state and ZIP code or such a postcode alone in the part after the town (``MA 02110``).
-_POSTCODE_LAST = re.compile(r"\s+[A-Z]{1,2}\d[A-Z\d]?(?:\s?\d[A-Z]{2}|\s[A-Z\d]{4})$")
-_POSTCODE_NEXT = re.compile(
-    r"^(?:[A-Z]{2}\s\d{5}|[A-Z]{1,2}\d[A-Z\d]?(?:\s?\d[A-Z]{2}|\s[A-Z\d]{4}))$"
-)
-_TOWN_WORDS = re.compile(r"^[^\W\d_]+(?:[\s'-][^\W\d_]+){0,3}$")
-_LETTERS = re.compile(r"[^\W\d_]+")
-#: Words that make a part a street or a building, not a town (``1000 Victoria Road``: a
-#: house number that looks like a postcode).
-_STREET_WORDS = frozenset(
-    {
-        "street", "road", "lane", "avenue", "drive", "way", "place", "square", "court", "close",
-        "crescent", "terrace", "park", "suite", "floor", "unit", "building", "house", "rue",
-        "chemin", "allée", "boulevard", "impasse", "quai", "route", "bâtiment", "étage", "straße",
-        "strasse", "weg", "gasse", "platz", "allee", "ring", "damm", "via", "viale", "corso",
-        "piazza", "largo", "vicolo", "scala", "piano", "calle", "avenida", "paseo", "plaza",
-        "carretera", "camino", "planta", "piso", "straat", "laan", "plein", "gracht", "kade",
-        "singel", "dijk",
-    }
-)  # fmt: skip
-
-
-def _town(part: str, after: str) -> str:
-    """An address part with its town's name put right where OCR misread it
-    (:func:`gazetteer.nearest_town`): the words after a postcode (``1017 GC Amaterdam``),
-    before a British postcode (``Brlstol BS1 6QH``) or alone before a postcode or state and
-    ZIP code (``Boaton, MA 02110``)."""
-    start = _POSTCODE_FIRST.match(part)
-    if start is not None and _is_town_slot(part[start.end() :]):
-        return part[: start.end()] + _LETTERS.sub(_town_word, part[start.end() :])
-    end = _POSTCODE_LAST.search(part)
-    if end is not None and _is_town_slot(part[: end.start()]):
-        return _LETTERS.sub(_town_word, part[: end.start()]) + part[end.start() :]
-    if _is_town_slot(part) and _POSTCODE_NEXT.match(after):
-        return _LETTERS.sub(_town_word, part)
-    return part
-
-
-def _is_town_slot(text: str) -> bool:
-    """One to four words of letters only (a province in brackets allowed: ``Roma (RM)``),
-    none of them a street's or a building's."""
-    words = re.sub(r"\s*\([A-Z]{2}\)$", "", text)
-    return bool(_TOWN_WORDS.match(words)) and not any(
-        w.lower() in _STREET_WORDS for w in _LETTERS.findall(words)
-    )
-
-
-def _town_word(m: re.Match[str]) -> str:
-    return nearest_town(m.group()) or m.group()
 
 
 def _country(part: str) -> str:
