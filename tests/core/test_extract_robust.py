@@ -660,3 +660,12 @@ def test_scanned_ibans_in_a_payment_line(read: str, iban: str) -> None:
 
     doc = build_document(document(_scan_page([*_VENDOR_BLOCK, (read, 100, 2100)])))
     assert doc["fields"]["vendor_iban"]["value"] == iban
+
+
+@pytest.mark.parametrize("label", ["Nº de factura", "N' de factura", "N’ de factura"])
+def test_the_ordinal_sign_of_a_number_label_read_as_an_apostrophe(label: str) -> None:
+    from tests.core.layout_helpers import document
+
+    p = _scan_page([*_VENDOR_BLOCK[:3], (label, 1000, 400), ("926/2023", 1000, 430)])
+    doc = build_document(document(p), {"document_type": "invoice"})
+    assert doc["fields"]["invoice_number"]["value"] == "926/2023"

@@ -1140,9 +1140,10 @@ class LabelMatch:
 
 
 def normalise_token(text: str) -> str:
-    """A word folded for label matching: lower case, no accents, trailing ``: # .`` dropped."""
+    """A word folded for label matching: lower case, no accents, trailing ``: # .`` dropped
+    (and an apostrophe, the ``º`` of ``Nº`` as OCR reads it: ``N' de factura``)."""
     t = fold(text.replace("º", "").replace("°", "").replace("ª", "")).strip()
-    while t and t[-1] in ":#.;*":
+    while t and t[-1] in ":#.;*'’":
         t = t[:-1]
     while t and t[0] in "(*.·":
         t = t[1:]
