@@ -18,16 +18,20 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from finscribe.core.extraction.dates import fold
+from finscribe.core.extraction.lexicon import LOOKALIKE
 
 DATA = Path(__file__).with_name("data") / "towns.txt.gz"
 
-#: Glyph pairs OCR reads one for the other in a town's name (lower case, accents folded).
+#: Letters OCR reads one for the other in a town's name (lower case, accents folded): the
+#: lexicon's look-alike letters and a few more seen in town names (``Amaterdam``).
+_TOWN_LOOKALIKES = ("as", "vy", "ij", "gq")
 _SWAPS: dict[str, str] = {}
-for _pair in (
-    "ao", "ae", "eo", "ce", "co", "mn", "nu", "uv", "il", "lt", "ft", "hb", "as", "vy", "ij", "gq",
-):  # fmt: skip
-    _SWAPS[_pair[0]] = _SWAPS.get(_pair[0], "") + _pair[1]
-    _SWAPS[_pair[1]] = _SWAPS.get(_pair[1], "") + _pair[0]
+for _a, _b in [
+    *(sorted(p) for p in LOOKALIKE if all(ch.isalpha() for ch in p)),
+    *_TOWN_LOOKALIKES,
+]:
+    _SWAPS[_a] = _SWAPS.get(_a, "") + _b
+    _SWAPS[_b] = _SWAPS.get(_b, "") + _a
 #: Fewest letters for a word to be put right: shorter ones are too often a town by chance.
 MIN_LETTERS = 5
 #: Of several towns one misread away, the largest is taken when the next one's rank (by

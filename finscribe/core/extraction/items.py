@@ -406,7 +406,7 @@ def stray_amounts(
         header = {(s.page, s.index) for s in table.header}
         pages = sorted({r.page for r in item_rows})
         for n in pages:
-            page = next((p for p in layout.pages if p.number == n), None)
+            page = layout.page(n)
             if page is None:
                 continue
             on_page = [s for r in item_rows if r.page == n for s in r.segments]

@@ -1197,7 +1197,7 @@ _CONFUSIONS: dict[str, tuple[str, ...]] = {
 
 #: Letter pairs that print alike at low resolution: OCR swaps them far more often than any
 #: two letters, so reading one for the other costs half an edit in :func:`nearest_word`.
-_LOOKALIKE: frozenset[frozenset[str]] = frozenset(
+LOOKALIKE: frozenset[frozenset[str]] = frozenset(
     frozenset(p)
     for p in (
         "ao", "ae", "eo", "ce", "co", "mn", "nu", "uv", "il", "lt", "ft", "hb", "0o", "1l",
@@ -1207,8 +1207,8 @@ _LOOKALIKE: frozenset[frozenset[str]] = frozenset(
 
 
 def is_lookalike(a: str, b: str) -> bool:
-    """True when OCR easily reads letter ``a`` for ``b`` (:data:`_LOOKALIKE`, any case)."""
-    return frozenset((a.lower(), b.lower())) in _LOOKALIKE
+    """True when OCR easily reads letter ``a`` for ``b`` (:data:`LOOKALIKE`, any case)."""
+    return frozenset((a.lower(), b.lower())) in LOOKALIKE
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -1218,14 +1218,14 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 def _distance(a: str, b: str, limit: float, lookalike: float = 1.0) -> float:
     """Edit distance of ``a`` and ``b`` where swapping look-alike letters
-    (:data:`_LOOKALIKE`) costs ``lookalike``; ``limit + 1`` once it exceeds ``limit``."""
+    (:data:`LOOKALIKE`) costs ``lookalike``; ``limit + 1`` once it exceeds ``limit``."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
     prev = [float(j) for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
         cur = [float(i)]
         for j, cb in enumerate(b, 1):
-            sub = 0.0 if ca == cb else lookalike if frozenset((ca, cb)) in _LOOKALIKE else 1.0
+            sub = 0.0 if ca == cb else lookalike if frozenset((ca, cb)) in LOOKALIKE else 1.0
             cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + sub))
         if min(cur) > limit:
             return limit + 1

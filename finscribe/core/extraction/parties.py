@@ -94,7 +94,7 @@ def stack(
     out = [first]
     cur = first
     while len(out) < limit + 1:
-        nxt = _next_below(page, cur, 1.1 * max(cur.font, first.font))
+        nxt = _stacked_below(page, cur, first)
         if nxt is None or (stop is not None and (nxt.page, nxt.index) in stop):
             break
         hits = lm.hits_in(nxt)
@@ -108,11 +108,14 @@ def stack(
 def line_under(layout: Layout, party: Party) -> Segment | None:
     """The line stacked right under a party's block that :func:`stack` left out (a labelled
     line such as ``VAT No.: ...``), if any."""
-    last, first = party.segments[-1], party.segments[0]
-    page = next((p for p in layout.pages if p.number == last.page), None)
-    if page is None:
-        return None
-    return _next_below(page, last, 1.1 * max(last.font, first.font))
+    last = party.segments[-1]
+    page = layout.page(last.page)
+    return None if page is None else _stacked_below(page, last, party.segments[0])
+
+
+def _stacked_below(page: PageLayout, cur: Segment, first: Segment) -> Segment | None:
+    """The segment right under ``cur`` in a block that starts with ``first``."""
+    return _next_below(page, cur, 1.1 * max(cur.font, first.font))
 
 
 def _party(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from finscribe.core.layout.analysis import Layout, Segment
 from finscribe.core.model import BBox
-from finscribe.core.validation.ids import compact_id, is_valid_tax_id, tax_id_country
+from finscribe.core.validation.ids import compact_id, is_valid_tax_id
 
 #: Most words one printed VAT ID spans (``CHE-551.362.574 TVA``, ``DE 181 486 850``).
 MAX_WORDS = 4
@@ -53,7 +53,7 @@ def _longest_at(seg: Segment, i: int) -> tuple[FoundTaxId, int] | None:
     for j in range(min(len(words), i + MAX_WORDS), i, -1):
         text = " ".join(w.text for w in words[i:j]).strip(" .,:;")
         value = compact_id(text)
-        if len(value) >= 8 and tax_id_country(value) is not None and is_valid_tax_id(value) is True:
+        if len(value) >= 8 and is_valid_tax_id(value) is True:  # True: a country prefix too
             box = BBox.enclosing([w.bbox for w in words[i:j]])
             conf = min(w.confidence for w in words[i:j])
             return FoundTaxId(value, text, seg.page, box, conf, seg), j
@@ -71,6 +71,7 @@ def unlabelled_tax_ids(
     fresh = [f for f in found if f.value not in taken]
     mine = [f for f in fresh if (f.page, f.segment.index) in customer_segments]
     customer = mine[0] if len({f.value for f in mine}) == 1 else None
-    rest = [f for f in fresh if f.value not in {m.value for m in mine}]
+    theirs = {f.value for f in mine}
+    rest = [f for f in fresh if f.value not in theirs]
     vendor = rest[0] if len({f.value for f in rest}) == 1 else None
     return vendor, customer

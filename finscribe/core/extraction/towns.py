@@ -26,10 +26,9 @@ def towns_put_right(part: str, after: str) -> str:
 _POSTCODE_FIRST = re.compile(r"^(?:[A-Z]{1,2}-)?\d{4,5}(?:\s[A-Z]{2})?\s+(?=[^\W\d_])")
 #: A British or Irish postcode closing a part after its town (``Bristol BS1 6QH``), or a US
 #: state and ZIP code or such a postcode alone in the part after the town (``MA 02110``).
-_POSTCODE_LAST = re.compile(r"\s+[A-Z]{1,2}\d[A-Z\d]?(?:\s?\d[A-Z]{2}|\s[A-Z\d]{4})$")
-_POSTCODE_NEXT = re.compile(
-    r"^(?:[A-Z]{2}\s\d{5}|[A-Z]{1,2}\d[A-Z\d]?(?:\s?\d[A-Z]{2}|\s[A-Z\d]{4}))$"
-)
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?(?:\s?\d[A-Z]{2}|\s[A-Z\d]{4})"
+_POSTCODE_LAST = re.compile(rf"\s+{_UK_POSTCODE}$")
+_POSTCODE_NEXT = re.compile(rf"^(?:[A-Z]{{2}}\s\d{{5}}|{_UK_POSTCODE})$")
 _TOWN_WORDS = re.compile(r"^[^\W\d_]+(?:[\s'-][^\W\d_]+){0,3}$")
 _LETTERS = re.compile(r"[^\W\d_]+")
 #: Words that make a part a street or a building, not a town (``1000 Victoria Road``: a

@@ -102,6 +102,10 @@ class Layout:
     def segments(self) -> list[Segment]:
         return [s for p in self.pages for s in p.segments]
 
+    def page(self, number: int) -> PageLayout | None:
+        """The page numbered ``number`` (1-based), None when there is none."""
+        return next((p for p in self.pages if p.number == number), None)
+
 
 def _rows_of_words(words: list[Word]) -> list[list[Word]]:
     """Cluster words into visual rows by vertical overlap of their boxes."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import string
 
 from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as eu_vat
@@ -73,6 +74,9 @@ _AS_LETTER = str.maketrans("01256847", "OIZSGBAT")
 #: Digits read where a letter is printed that may stand for more than one letter.
 _LETTER_CHOICES = {"7": "TI", "1": "IL", "0": "OD"}
 _STRUCT = re.compile(r"(\d+)!([nac])")
+#: What OCR reads between an IBAN's groups: spaces, specks, dashes, a label's colon.
+_IBAN_SEPARATORS = re.compile(r"[\s.\-/,:;·]+")
+_LETTERS = string.ascii_uppercase
 
 
 def repair_iban(text: str) -> str | None:
@@ -84,7 +88,7 @@ def repair_iban(text: str) -> str | None:
     or in the country code (``C590 ...``); the result is returned only when it is the one
     reading that passes the mod-97 check, else None. A valid IBAN comes back as is.
     """
-    s = re.sub(r"[\s.\-/,:;·]", "", text).upper()
+    s = _IBAN_SEPARATORS.sub("", text).upper()
     if is_valid_iban(s):
         return s
     if len(s) < 15:
@@ -94,11 +98,6 @@ def repair_iban(text: str) -> str | None:
         if repaired is not None:
             return repaired
     return _repair_lost_glyph(text, s)
-
-
-_IBAN_SEPARATORS = re.compile(r"[\s.\-/,:;·]+")
-_DIGITS = "0123456789"
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _repair_lost_glyph(text: str, s: str) -> str | None:
@@ -118,7 +117,7 @@ def _repair_lost_glyph(text: str, s: str) -> str | None:
         return None
     found: set[str] = set()
     for at in places:
-        for glyph in _LETTERS if at < 2 else _DIGITS + _LETTERS:
+        for glyph in _LETTERS if at < 2 else string.digits + _LETTERS:
             read = s[:at] + glyph + s[at:]
             for country, bban in _iban_countries(read[:2]):
                 if _iban_length(bban) == len(read) and _allowed(bban, at, glyph):
