@@ -112,3 +112,22 @@ def test_a_scanned_header_ocr_boxed_as_two_rows_is_one_header() -> None:
     assert [(i.get("quantity"), i["amount"]) for i in items] == [("10", "1120.00")]
     # on a text layer two rows stay two rows: no table
     assert build_document(document(page(rows)))["line_items"] == []
+
+
+def test_stacked_lines_read_with_tall_boxes_stay_two_rows() -> None:
+    # right-aligned address lines whose OCR boxes overlap in height: "Unit 4" sits over
+    # "Limerick V94 T9PX", not inside it (two lines that overlap across the page are stacked)
+    p = page([
+        ("48 Victoria Road", 904, 100, 24), ("Unit 4", 1024, 130, 24),
+        ("Limerick V94 T9PX", 841, 140, 30),
+    ])  # fmt: skip
+    p.source = "ocr"
+    rows = [[s.text for s in r.segments] for r in analyze_layout(document(p)).pages[0].rows]
+    assert rows == [["48 Victoria Road"], ["Unit 4"], ["Limerick V94 T9PX"]]
+
+
+def test_side_by_side_lines_still_share_a_row() -> None:
+    p = page([("Invoice No.", 100, 100), ("INV-7", 600, 104, 26)])
+    p.source = "ocr"
+    rows = analyze_layout(document(p)).pages[0].rows
+    assert [[s.text for s in r.segments] for r in rows] == [["Invoice No.", "INV-7"]]

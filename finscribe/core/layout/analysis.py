@@ -107,30 +107,54 @@ class Layout:
         return next((p for p in self.pages if p.number == number), None)
 
 
-def _rows_of_words(words: list[Word]) -> list[list[Word]]:
-    """Cluster words into visual rows by vertical overlap of their boxes."""
+def _rows_of_words(words: list[Word], lines: list[int] | None = None) -> list[list[Word]]:
+    """Cluster words into visual rows by vertical overlap of their boxes.
+
+    ``lines`` gives each word's source line (OCR line or text-layer line): two lines whose
+    spans overlap across the page are stacked, never one row, however close they sit
+    (right-aligned address lines read with tall boxes).
+    """
+    line_of = lines if lines is not None else list(range(len(words)))
+    reach: dict[int, tuple[float, float]] = {}
+    for w, line in zip(words, line_of, strict=True):
+        x0, x1 = reach.get(line, (w.bbox.x0, w.bbox.x1))
+        reach[line] = (min(x0, w.bbox.x0), max(x1, w.bbox.x1))
     rows: list[list[Word]] = []
     spans: list[tuple[float, float]] = []
     heights: list[float] = []
-    for w in sorted(words, key=lambda w: (w.bbox.cy, w.bbox.x0)):
+    row_lines: list[set[int]] = []
+    order = sorted(range(len(words)), key=lambda k: (words[k].bbox.cy, words[k].bbox.x0))
+    for k in order:
+        w, line = words[k], line_of[k]
         h = max(w.bbox.height, 1.0)
         placed = False
         for i in range(len(rows) - 1, max(-1, len(rows) - 6), -1):
             y0, y1 = spans[i]
             if len(w.text) > 3 and max(h, heights[i]) > 1.6 * min(h, heights[i]):
                 continue  # a title beside small lines is a row of its own
+            if any(_stacked(reach[line], reach[other]) for other in row_lines[i] - {line}):
+                continue
             overlap = min(y1, w.bbox.y1) - max(y0, w.bbox.y0)
             if overlap > 0.5 * min(h, y1 - y0) and abs(w.bbox.cy - (y0 + y1) / 2) < 0.6 * h:
                 rows[i].append(w)
+                row_lines[i].add(line)
                 spans[i] = (min(y0, w.bbox.y0), max(y1, w.bbox.y1))
                 placed = True
                 break
         if not placed:
             rows.append([w])
+            row_lines.append({line})
             spans.append((w.bbox.y0, w.bbox.y1))
             heights.append(h)
-    order = sorted(range(len(rows)), key=lambda i: spans[i][0] + spans[i][1])
-    return [sorted(rows[i], key=lambda w: w.bbox.x0) for i in order]
+    ranks = sorted(range(len(rows)), key=lambda i: spans[i][0] + spans[i][1])
+    return [sorted(rows[i], key=lambda w: w.bbox.x0) for i in ranks]
+
+
+def _stacked(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two lines' horizontal spans overlap by more than a quarter of the shorter:
+    lines of one row sit side by side."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    return overlap > 0.25 * min(a[1] - a[0], b[1] - b[0])
 
 
 def _split_segments(words: list[Word], page: int) -> list[Segment]:
@@ -244,13 +268,14 @@ def _ocr_word(word: Word) -> Word:
 
 def page_layout(page: PageText) -> PageLayout:
     """Rows and segments of one page in reading order (top to bottom, left to right)."""
-    words = [w for w in page.words if w.text.strip()]
+    placed = [(w, i) for i, line in enumerate(page.lines) for w in line.words if w.text.strip()]
+    words = [w for w, _ in placed]
     if page.source == "ocr":
         words = [_ocr_word(w) for w in words]
     skew = estimate_skew(page)
     words = deskew_words(words, skew, float(page.width), float(page.height))
     rows: list[Row] = []
-    for ri, row_words in enumerate(_rows_of_words(words)):
+    for ri, row_words in enumerate(_rows_of_words(words, [i for _, i in placed])):
         segs = _split_segments(row_words, page.number)
         for s in segs:
             s.row = ri
