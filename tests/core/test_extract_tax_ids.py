@@ -70,3 +70,14 @@ def test_misread_vat_id_repaired_on_a_scan_not_on_a_text_layer() -> None:
 
 def test_check_letter_read_apart_belongs_to_the_id() -> None:
     assert _vat_on("ocr", "IE6834291 R") == "IE6834291R"
+
+
+def test_vat_label_on_the_line_under_the_customer_block_names_the_customers() -> None:
+    # "VAT No." stacked right under the customer's address: the only VAT ID printed is the
+    # customer's, not the vendor's (the label ends the block as a label, yet belongs to it)
+    under = ("VAT No. GB952609900", 100, 520)
+    assert _fields([*TOP, under]) == {"customer_tax_id": "GB952609900"}
+    assert _fields([*TOP, under, VENDOR_VAT]) == {
+        "vendor_tax_id": "GB744058826",
+        "customer_tax_id": "GB952609900",
+    }

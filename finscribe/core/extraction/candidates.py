@@ -472,6 +472,10 @@ def _id_candidates(
                 if repaired is not None:
                     compact, valid = repaired, True  # misread characters put right by the check
             for fname in TAX_ID_FIELDS:
+                labels = pointers
+                if fname == "customer_tax_id" and base["in_customer"]:
+                    # "VAT No." / "Partita IVA" in the customer's block names the customer's
+                    labels = [_as_customer(p) for p in pointers]
                 c = Candidate(
                     fname,
                     compact,
@@ -485,13 +489,19 @@ def _id_candidates(
                 )
                 c.features = {
                     **base,
-                    **_label_features(fname, pointers, page),
+                    **_label_features(fname, labels, page),
                     "format_ok": 1.0 if valid else (0.5 if valid is None else 0.0),
                     "has_digit": 1.0,
                     "n_words": n / 4,
                 }
                 out[fname].append(c)
             break
+
+
+def _as_customer(pointer: Pointer) -> Pointer:
+    if pointer.field != "vendor_tax_id":
+        return pointer
+    return dataclasses.replace(pointer, field="customer_tax_id")
 
 
 def _amount_features(out: dict[str, list[Candidate]]) -> None:

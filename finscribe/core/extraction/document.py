@@ -18,6 +18,7 @@ from finscribe.core.extraction.amounts import format_decimal
 from finscribe.core.extraction.candidates import (
     DATE_FIELDS,
     MONEY_FIELDS,
+    TAX_ID_FIELDS,
     Candidate,
     DocFacts,
     generate,
@@ -279,6 +280,20 @@ def _unlabelled_tax_ids(
         if found is not None and name not in fields:
             conf = UNLABELLED_TAX_ID_CONFIDENCE * found.confidence
             fields[name] = _field(found.value, conf, found.page, found.bbox, found.text)
+
+
+def _customer_segments(
+    layout: Layout, lm: LabelMap, customer: Party | None
+) -> set[tuple[int, int]]:
+    """The customer block's segments and a tax-ID line stacked right under it (``Partita IVA
+    ...`` closes the block as a label, yet the ID is the customer's)."""
+    if customer is None:
+        return set()
+    segs = {(s.page, s.index) for s in customer.segments}
+    under = line_under(layout, customer)
+    if under is not None and any(h.field in TAX_ID_FIELDS for h in lm.hits_in(under)):
+        segs.add((under.page, under.index))
+    return segs
 
 
 def _beside_customer_tax_labels(layout: Layout, lm: LabelMap) -> set[tuple[int, int]]:
@@ -559,7 +574,7 @@ def extract_fields(
     printed = detect.printed_currencies(layout)
     currency = printed.most_common(1)[0][0] if printed else None
     customer = find_customer(layout, lm, table_segs)
-    customer_segs = {(s.page, s.index) for s in customer.segments} if customer else set()
+    customer_segs = _customer_segments(layout, lm, customer)
     facts = DocFacts(
         decimal_comma=decimal_comma,
         date_order=detect.detect_date_order(layout, language, currency),
