@@ -15,8 +15,9 @@ from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
 
 _COMPANY = re.compile(
-    r"\b(GmbH|AG|KG|e\.K\.|Ltd|Limited|plc|LLC|Inc|Corp|S\.?L\.?U?|S\.?A\.?|SAS|SARL|Sàrl|"
-    r"SRL|S\.?r\.?l\.?|S\.?p\.?A\.?|BV|B\.V\.|NV|N\.V\.|VOF|SNC|Co\.?)\b",
+    r"\b(GmbH|AG|KG|KGaA|UG|OHG|GbR|SE|e\.K\.|Ltd|Limited|plc|PLC|LLC|LLP|DAC|Pty|Inc|Corp|"
+    r"S\.?L\.?U?|S\.?A\.?|SAS|SASU|SARL|EURL|Sàrl|Sagl|SRL|S\.?r\.?l\.?|S\.?p\.?A\.?|"
+    r"S\.a\.s\.|S\.n\.c\.|BV|B\.V\.|NV|N\.V\.|BVBA|SPRL|VOF|SNC|ApS|AB|Oy|Co\.?)(?!\w)",
 )
 _CONTACT = re.compile(
     r"@|https?:|www\.|\.(com|fr|de|es|nl|it|be|ch|at|ie|co\.uk|eu|example)\b"
