@@ -342,6 +342,32 @@ def test_a_garbled_caption_over_a_scanned_window_address_is_not_the_name(
     assert doc["fields"]["customer_address"]["value"] == "Mill Lane 152, 50667 Köln"
 
 
+def test_a_garbled_line_over_a_company_name_is_not_the_name() -> None:
+    from tests.core.layout_helpers import document
+
+    block = [
+        ("Müller à zohlee", 100, 300, 17),  # the sender line, small and garbled past a separator
+        ("Bäcker Steuerberatung AG", 100, 330), ("Mill Lane 152", 100, 360),
+        ("50667 Köln", 100, 390),
+    ]  # fmt: skip
+    doc = build_document(document(_scan_page(_VENDOR_BLOCK + block)))
+    assert doc["fields"]["customer_name"]["value"] == "Bäcker Steuerberatung AG"
+    assert doc["fields"]["customer_address"]["value"] == "Mill Lane 152, 50667 Köln"
+
+
+def test_a_garbled_key_and_its_value_left_of_the_window_address_are_no_customer() -> None:
+    from tests.core.layout_helpers import document
+
+    keys = [("lavoke 00", 100, 300), ("SI2223244", 100, 330), ("bsoc Date", 100, 400)]
+    block = [
+        ("Blackwood Analytics LLP", 600, 300), ("127 Station Road", 600, 330),
+        ("Leeds LS1 5AB", 600, 360),
+    ]  # fmt: skip
+    doc = build_document(document(_scan_page(_VENDOR_BLOCK + keys + block)))
+    assert doc["fields"]["customer_name"]["value"] == "Blackwood Analytics LLP"
+    assert doc["fields"]["customer_address"]["value"] == "127 Station Road, Leeds LS1 5AB"
+
+
 @pytest.mark.parametrize(
     "name", ["Michael Fairfax", "Mercer Logistics Ltd", "Mercer Legal Services"]
 )

@@ -360,9 +360,12 @@ def find_unlabelled_customer(
             and not lm.hits_in(above)
         ):
             continue  # not the first line of its block
-        party = _party(page, seg, lm, stop=excluded)
-        if page.source == "ocr":
-            party = _without_captions(page, party, lm, excluded, sender)
+        found: Party | None = _party(page, seg, lm, stop=excluded)
+        if page.source == "ocr" and found is not None:
+            found = _without_captions(page, found, lm, excluded, sender)
+        if found is None:
+            continue
+        party = found
         if not party.address or any((s.page, s.index) in excluded for s in party.segments):
             continue
         if any(parse_date(s.text.strip()) is not None for s in party.segments):
@@ -382,6 +385,8 @@ def _caption_lines(first: Segment, second: Segment, sender: Party | None) -> int
     if text.endswith(":"):
         return 1
     nxt = second.text.strip()
+    if _COMPANY.search(nxt) and not _COMPANY.search(text):
+        return 1  # the company's name is the second line: the first is no part of the block
     if " " not in nxt and any(ch.isdigit() for ch in nxt) and len(nxt) >= 4:
         return 2
     if " " not in text and any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
@@ -420,13 +425,15 @@ def _without_captions(
     lm: LabelMap,
     excluded: set[tuple[int, int]],
     sender: Party | None,
-) -> Party:
-    """The block from its name on: captions over it (:func:`_caption_lines`) dropped, as long as
-    a name and an address line are left."""
+) -> Party | None:
+    """The block from its name on: captions over it (:func:`_caption_lines`) dropped. None when
+    no name and address line are left: the block was a garbled key and its value."""
     segs = party.segments
     drop = _caption_lines(segs[0], segs[1], sender) if len(segs) > 1 else 0
-    if drop == 0 or len(segs) < drop + 2:
+    if drop == 0:
         return party
+    if len(segs) < drop + 2:
+        return None
     return _party(page, segs[drop], lm, stop=excluded)
 
 
