@@ -922,8 +922,17 @@ def nearest_country(text: str) -> str | None:
     """The country name ``text`` (one part of an address line, as OCR read it) stands for:
     the unique name within a few edits (look-alike letters half an edit) or with only its
     accents misread; None when ``text`` is no country name or is one already."""
-    if text in COUNTRY_NAMES or len(text) < 5 or any(ch.isdigit() for ch in text):
+    if text in COUNTRY_NAMES:
         return None
+    near = _near_countries(text)
+    return near.pop() if len(near) == 1 else None
+
+
+def _near_countries(text: str) -> set[str]:
+    """The country names nearest ``text`` within a few edits (look-alike letters half an
+    edit); none for a short or numeric text."""
+    if len(text) < 5 or any(ch.isdigit() for ch in text):
+        return set()
     key = fold(text)
     limit = 0 if len(key) < 6 else 1 if len(key) < 9 else 2
     best: dict[float, set[str]] = {}
@@ -931,10 +940,19 @@ def nearest_country(text: str) -> str | None:
         d = _ocr_distance(key, fold(name), limit)
         if d <= limit:
             best.setdefault(d, set()).add(name)
-    if not best:
-        return None
-    near = best[min(best)]
-    return near.pop() if len(near) == 1 else None
+    return best[min(best)] if best else set()
+
+
+#: Short country names printed as an address's last line.
+_COUNTRY_CODES = frozenset({"usa", "u.s.a.", "us", "uk", "u.k."})
+
+
+def is_country(text: str) -> bool:
+    """Whether an address part names a country (as printed or as OCR misread it)."""
+    key = fold(text.strip(" .,"))
+    if key in _COUNTRY_CODES or any(key == fold(name) for name in COUNTRY_NAMES):
+        return True
+    return bool(_near_countries(text.strip()))
 
 
 #: Words of payment terms in the languages read ("Net 30 days", "Pago a 30 días"), as

@@ -9,8 +9,8 @@ from difflib import SequenceMatcher
 from finscribe.core.extraction.amounts import parse_amount
 from finscribe.core.extraction.dates import fold, parse_date
 from finscribe.core.extraction.labels import LabelMap
-from finscribe.core.extraction.lexicon import is_lookalike, nearest_country
-from finscribe.core.extraction.towns import towns_put_right
+from finscribe.core.extraction.lexicon import is_country, is_lookalike, nearest_country
+from finscribe.core.extraction.towns import holds_postcode_and_town, towns_put_right
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
 
@@ -133,12 +133,26 @@ def _party(
         for s in segs[1:]
         if not _CONTACT.search(s.text) and not lm.hits_in(s) and not _is_value_like(s.text)
     ]
+    address = _up_to_town(address)
     if page.source == "ocr":
         name.text = clean_ocr_name(name.text)
         for i, line in enumerate(address):
             below = address[i + 1].text if i + 1 < len(address) else ""
             line.text = clean_ocr_address(line.text, below)
     return Party(name=name, address=address, segments=segs)
+
+
+def _up_to_town(address: list[PartyLine]) -> list[PartyLine]:
+    """The address lines up to the one with the postcode and town, and a country line after
+    it: what a block stacks further down (a VAT number, an e-mail or a key OCR garbled past
+    its label) is no part of the address."""
+    for i, line in enumerate(address):
+        if holds_postcode_and_town(line.text):
+            end = i + 1
+            if end < len(address) and is_country(address[end].text):
+                end += 1
+            return address[:end]
+    return address
 
 
 #: A speck OCR read as a dot after a word of the address: at the end of the word (``Street.``,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from finscribe.core.extraction.gazetteer import nearest_town
+from finscribe.core.extraction.gazetteer import is_town, nearest_town
 
 
 def towns_put_right(part: str, after: str) -> str:
@@ -44,6 +44,48 @@ _STREET_WORDS = frozenset(
         "singel", "dijk",
     }
 )  # fmt: skip
+
+
+#: A US state and ZIP code ending a part (``IL 60606``; OCR may read the state ``Co``).
+_STATE_ZIP = re.compile(r"(?:^|\s)([A-Z][A-Za-z])\s\d{5}(?:-\d{4})?$")
+_US_STATES = frozenset(
+    {
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+        "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+        "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+        "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+    }
+)  # fmt: skip
+_PROVINCE = re.compile(r"\s*\([A-Z]{2}\)$")
+
+
+def holds_postcode_and_town(line: str) -> bool:
+    """Whether an address line holds the town with its postcode (``10115 Berlin``, ``Leeds
+    LS1 5AB``, ``Chicago, IL 60606``, a British postcode alone): the line that ends an
+    address, but for a country. A town after a postcode must be one the gazetteer knows
+    (``1513 Queensway`` is a house number and its street)."""
+    for piece in re.split(r",|\s·\s", line):
+        part = piece.strip()
+        start = _POSTCODE_FIRST.match(part)
+        if start is not None and _known_town(part[start.end() :]):
+            return True
+        end = _POSTCODE_LAST.search(part)
+        if end is not None and _is_town_slot(part[: end.start()]):
+            return True
+        if re.fullmatch(_UK_POSTCODE, part):
+            return True
+        state = _STATE_ZIP.search(part)
+        if state is not None and state.group(1).upper() in _US_STATES:
+            return True
+    return False
+
+
+def _known_town(text: str) -> bool:
+    name = _PROVINCE.sub("", text).strip()
+    if not _is_town_slot(name):
+        return False
+    first = name.split()[0]
+    return any(is_town(t) or nearest_town(t) is not None for t in {name, first})
 
 
 def _town(part: str, after: str) -> str:
