@@ -131,3 +131,34 @@ def test_side_by_side_lines_still_share_a_row() -> None:
     p.source = "ocr"
     rows = analyze_layout(document(p)).pages[0].rows
     assert [[s.text for s in r.segments] for r in rows] == [["Invoice No.", "INV-7"]]
+
+
+def test_a_scanned_header_whose_description_cell_ocr_lost() -> None:
+    # "Description" printed small and grey was not read, "Unit" read "Uhit": the cells
+    # naming quantities, prices and amounts on the right and the text under them on the
+    # left still make the table
+    rows = [
+        ("Hours/Qty Unit", 680, 543), ("Uhit Price", 894, 543), ("Amount", 1082, 543),
+        ("Software development", 96, 578), ("40.25 h", 722, 578), ("115.00", 935, 578),
+        ("4,628.75", 1068, 578),
+        ("Support", 96, 620), ("2", 740, 620), ("50.00", 935, 620), ("100.00", 1068, 620),
+        ("Subtotal:", 676, 680), ("4,728.75", 1066, 680),
+    ]  # fmt: skip
+    scan = page(rows)
+    scan.source = "ocr"
+    items = build_document(document(scan))["line_items"]
+    got = [(i["description"], i.get("quantity"), i.get("unit_price"), i["amount"]) for i in items]
+    assert got == [
+        ("Software development", "40.25", "115.00", "4628.75"),
+        ("Support", "2", "50.00", "100.00"),
+    ]
+
+
+def test_a_totals_block_is_no_table_without_its_description_cell() -> None:
+    rows = [
+        ("Qty", 680, 543), ("Price", 894, 543), ("Amount", 1082, 543),
+        ("Subtotal:", 96, 578), ("100.00", 1068, 578),
+    ]  # fmt: skip
+    scan = page(rows)
+    scan.source = "ocr"
+    assert build_document(document(scan))["line_items"] == []

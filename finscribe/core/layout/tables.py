@@ -99,6 +99,8 @@ def column_role(text: str, ocr: bool = False) -> str | None:
         for part in key[0].split("/"):
             if (part,) in _COLUMN_KEYS:
                 return _COLUMN_KEYS[(part,)]
+    if ocr and len(key) > 1 and key[-1:] in _COLUMN_KEYS:
+        return _COLUMN_KEYS[key[-1:]]  # "Uhit Price": a first word misread past the lexicon
     return None
 
 
@@ -163,6 +165,23 @@ def _header_columns(row: Row, ocr: bool = False) -> list[Column] | None:
     if not known & {"amount", "unit_price"}:
         return None
     return columns
+
+
+def _header_without_description(row: Row, below: Row, page_width: float) -> list[Column] | None:
+    """A scanned header whose description cell OCR lost (small grey print): cells naming
+    amounts and quantities or prices on the right of the page, and under them a row whose
+    text starts left of every cell: the descriptions' column."""
+    columns = [Column(column_role(s.text, ocr=True), s.bbox.x0, s.bbox.x1) for s in row.segments]
+    known = {c.role for c in columns}
+    if None in known or "amount" not in known or not known & {"quantity", "unit_price"}:
+        return None
+    first = min(c.x0 for c in columns)
+    if first < 0.3 * page_width or is_totals_row(below):
+        return None
+    lead = below.segments[0]
+    if lead.bbox.x1 >= first or sum(ch.isalpha() for ch in lead.text) < 3:
+        return None
+    return [Column("description", lead.bbox.x0, lead.bbox.x1), *columns]
 
 
 def assign_column(seg: Segment, columns: list[Column]) -> int:
@@ -339,6 +358,7 @@ def find_tables(layout: Layout) -> list[Table]:
     for page in layout.pages:
         header_at = None
         header_row: Row | None = None
+        header_cols: list[Column] = []
         ocr = page.source == "ocr"
         for i, row in enumerate(page.rows):
             candidate: Row | None = row
@@ -351,8 +371,12 @@ def find_tables(layout: Layout) -> list[Table]:
                 candidate = _header_in_two_rows(row, page.rows[i + 1])
                 cols = None if candidate is None else _header_columns(candidate, ocr)
                 at = i + 1
+            if cols is None and ocr and i + 1 < len(page.rows):
+                candidate, at = row, i
+                cols = _header_without_description(row, page.rows[i + 1], page.width)
             if cols is not None:
                 header_at, header_row = at, candidate
+                header_cols = cols
                 break
         if open_table is not None and not open_table.ended:
             if header_at is not None:
@@ -387,9 +411,7 @@ def find_tables(layout: Layout) -> list[Table]:
             continue
         if header_at is None or header_row is None:
             continue
-        cols = _header_columns(header_row, ocr)
-        assert cols is not None
-        table = Table(columns=cols, header=list(header_row.segments))
+        table = Table(columns=header_cols, header=list(header_row.segments))
         body = header_at + 1
         # a header printed on two lines ("%" over "VAT", "Unit" under "Price")
         for j in (header_at - 1, header_at + 1):
