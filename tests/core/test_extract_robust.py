@@ -194,6 +194,28 @@ def test_table_cells_as_ocr_misreads_them() -> None:
     ]
 
 
+def test_rate_cells_whose_gap_or_decimal_mark_ocr_misread() -> None:
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("Article", 100, 600), ("Qté", 700, 600), ("Prix", 850, 600), ("TVA", 1060, 600),
+            ("Montant", 1350, 600),
+            # "20 %" read "20.8": the gap as a dot, the sign as a digit
+            ("Conseil", 100, 650), ("1", 700, 650), ("429.00", 850, 650), ("20.8", 1060, 650),
+            ("429.00", 1350, 650),
+            # "5.5 %" read "55 %": no VAT rate is 55
+            ("Livres", 100, 700), ("1", 700, 700), ("16.21", 850, 700), ("55 %", 1060, 700),
+            ("16.21", 1350, 700),
+            ("Port", 100, 750), ("1", 700, 750), ("10.00", 850, 750), ("21 %", 1060, 750),
+            ("10.00", 1350, 750),
+        ]
+    )  # fmt: skip
+    p.source = "ocr"
+    items = build_document(document(p))["line_items"]
+    assert [i.get("tax_rate") for i in items] == ["20", "5.5", "21"]
+
+
 def test_receipt_legend_rate_whose_percent_sign_was_read_as_a_digit() -> None:
     items = _receipt_items(
         [

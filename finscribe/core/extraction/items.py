@@ -167,9 +167,10 @@ _RATE_HEAD = re.compile(r"^\d{1,2}(?:[.,]\d{1,2})?$")
 
 
 def _before_glyph(t: str) -> Decimal | None:
-    """The rate in front of a "%" OCR read as a glyph, when it is a VAT rate in use."""
+    """The rate in front of a "%" OCR read as a glyph, when it is a VAT rate in use (the gap
+    before the sign may be read as a dot: ``20.8`` for ``20 %``)."""
     if len(t) > 1 and t[-1] in _PERCENT_GLYPHS:
-        m = _RATE_HEAD.match(t[:-1].strip())
+        m = _RATE_HEAD.match(t[:-1].strip().rstrip(".,"))
         if m:
             rate = Decimal(m.group(0).replace(",", "."))
             if rate in VAT_RATES:
@@ -188,6 +189,9 @@ def _rate_cell(text: str, decimal_comma: bool | None) -> Decimal | None:
     """A tax-rate cell: ``20%``, ``20``, and as OCR reads a percent sign: ``21 8``, ``8.18``."""
     rate = parse_rate(text)
     if rate is not None:
+        lost_mark = rate / 10  # "55 %" read for "5.5 %": no VAT rate is 55
+        if rate not in VAT_RATES and rate == rate.to_integral() and lost_mark in VAT_RATES:
+            return lost_mark
         return rate
     if re.fullmatch(r"0\d", text.strip()):
         return Decimal(0)  # "05": no rate is printed with a leading zero; "0%", the % misread
