@@ -216,6 +216,28 @@ def test_rate_cells_whose_gap_or_decimal_mark_ocr_misread() -> None:
     assert [i.get("tax_rate") for i in items] == ["20", "5.5", "21"]
 
 
+@pytest.mark.parametrize(
+    ("keys", "number"),
+    [
+        ([("Invoice 8 942/2022", 100, 300)], "942/2022"),  # the "#" read as a glyph
+        ([("Invoice n0", 100, 300), ("INV065632", 100, 325)], "INV065632"),  # "No" as "n0"
+        ([("Invoice", 100, 300), ("hvoice 8", 300, 300), ("INV-7823", 100, 325)], "INV-7823"),
+    ],
+)
+def test_a_scanned_number_label_whose_glyphs_ocr_misread_is_no_number(
+    keys: list[tuple[str, float, float]], number: str
+) -> None:
+    rows = [("Tax Invoice", 100, 240, 37), *keys, ("Total", 1000, 900), ("360.00", 1300, 900)]
+    doc = build_document(_scan_doc(rows))
+    assert doc["fields"]["invoice_number"]["value"] == number
+
+
+def _scan_doc(rows: list[tuple[str, float, float] | tuple[str, float, float, float]]) -> Any:
+    from tests.core.layout_helpers import document
+
+    return document(_scan_page(rows))
+
+
 def test_receipt_legend_rate_whose_percent_sign_was_read_as_a_digit() -> None:
     items = _receipt_items(
         [

@@ -354,6 +354,10 @@ def generate(layout: Layout, lm: LabelMap, facts: DocFacts) -> dict[str, list[Ca
     return out
 
 
+#: What OCR reads for a "#" printed between a label and its number.
+_HASH_READINGS = frozenset({"8", "4", "H", "#", "≠", "非"})
+
+
 def _ref_candidates(
     out: dict[str, list[Candidate]],
     seg: Segment,
@@ -368,6 +372,8 @@ def _ref_candidates(
         spans = [(a, a + 1)]
         if b - a > 1 and b - a <= 3:
             spans.append((a, b))
+        if page.source == "ocr" and b - a > 1 and seg.words[a].text in _HASH_READINGS:
+            spans.append((a + 1, a + 2))  # "Invoice 8 942/2022": the "#" read as a glyph
         for s, e in spans:
             text = " ".join(w.text for w in seg.words[s:e]).strip(" :#")
             if page.source == "ocr":

@@ -485,11 +485,29 @@ def _merge_tax_rows(
     chosen["total_tax"] = merged
 
 
+def _document_numbers(cands: list[Candidate], scanned: set[int]) -> list[Candidate]:
+    """The invoice-number candidates that can be one. A label word OCR misread (``lmvoice``,
+    ``Bil1``, ``hvoice 8``) is none; short numbers (``7``, ``A1``, ``INV-7``) are. On a scan
+    a number holds a digit (``Bnsoice no`` is a label), and a speck of one or two glyphs
+    (``n0``, ``G2``) stands back for a number of four or more."""
+    kept = [c for c in cands if not _word_like(c.value)]
+    ocr = [c for c in kept if c.page in scanned]
+    kept = [c for c in kept if c.page not in scanned or any(ch.isdigit() for ch in c.value)]
+    if any(_alnum(c.value) >= 4 and c.score >= MIN_PROBABILITY for c in ocr):
+        kept = [c for c in kept if c.page not in scanned or _alnum(c.value) >= 3]
+    return kept
+
+
+def _alnum(value: str) -> int:
+    return sum(ch.isalnum() for ch in value)
+
+
 def _word_like(value: str) -> bool:
-    """A word rather than a number: letters and digits only, three letters or more, at most
-    one digit (what a misread label word looks like)."""
-    letters = sum(ch.isalpha() for ch in value)
-    return value.isalnum() and letters >= 3 and sum(ch.isdigit() for ch in value) < 2
+    """A word rather than a number: letters and digits only (spaces aside), three letters or
+    more, at most one digit (what a misread label word looks like)."""
+    compact = value.replace(" ", "")
+    letters = sum(ch.isalpha() for ch in compact)
+    return compact.isalnum() and letters >= 3 and sum(ch.isdigit() for ch in compact) < 2
 
 
 def _sum_of_magnitudes(cands: dict[str, list[Candidate]], items: list[dict[str, Any]]) -> bool:
@@ -599,11 +617,7 @@ def extract_fields(
     lines_sum: Decimal | None = None
     if items and all("amount" in i for i in items):
         lines_sum = sum((Decimal(i["amount"]) for i in items), Decimal(0))
-    # a label word OCR misread ("lmvoice", "Bil1") is no document number; short numbers
-    # ("7", "A1", "INV-7") are
-    cands["invoice_number"] = [
-        c for c in cands.get("invoice_number", []) if not _word_like(c.value)
-    ]
+    cands["invoice_number"] = _document_numbers(cands.get("invoice_number", []), scanned)
     chosen = _choose_money(cands, lines_sum, scanned)
     used = list(chosen.values())
     amount_due = _pick(cands, ("amount_due",), list(used))
