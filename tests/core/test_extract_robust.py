@@ -723,6 +723,7 @@ def test_scanned_lines_put_right_where_one_misread_glyph_explains_them() -> None
         ("IBAN: DE10 25750001 1058 6954 77. BICI NOLADE22CEL.", "DE10257500011058695477"),
         ("IBAN: ES48 0187 7724 4969 6371 4350: BIC: ALCLESMM", "ES4801877724496963714350"),
         ("Rekeningnummer.BE08 0961 2381 9713", "BE08096123819713"),  # its label glued on
+        ("IBAN:.NL93 ZWLB 4977 9958 25", "NL93ZWLB4977995825"),  # glued by a colon and a speck
     ],
 )
 def test_scanned_ibans_in_a_payment_line(read: str, iban: str) -> None:
@@ -730,6 +731,14 @@ def test_scanned_ibans_in_a_payment_line(read: str, iban: str) -> None:
 
     doc = build_document(document(_scan_page([*_VENDOR_BLOCK, (read, 100, 2100)])))
     assert doc["fields"]["vendor_iban"]["value"] == iban
+
+
+def test_a_scanned_iban_whose_bank_code_ocr_misread_is_put_right_by_the_bic_printed() -> None:
+    from tests.core.layout_helpers import document
+
+    rows = [("IBAN: NL77 BCTT 8377 8474 44", 100, 2100), ("Swift/BIC BCITNL2A", 100, 2130)]
+    doc = build_document(document(_scan_page([*_VENDOR_BLOCK, *rows])))
+    assert doc["fields"]["vendor_iban"]["value"] == "NL77BCIT8377847444"
 
 
 @pytest.mark.parametrize("label", ["Nº de factura", "N' de factura", "N’ de factura"])

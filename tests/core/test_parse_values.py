@@ -220,10 +220,26 @@ def test_iban_glyph_lost_in_a_group_of_four_is_put_back_only_when_one_reading_is
         ("A768 2030 6114 4653 7479", "AT682030611446537479"),  # 7 for T
         ("ML.22 DEUT 6668 3421 08", "NL22DEUT6668342108"),  # M for N
         ("GB51 MAEQ 199 8110 6750 03", None),  # 1993 and 1799 both valid: no guess
+        ("BE70 EBSI 1959 4100 4031 46", "IE70EBSI19594100403146"),  # I read B: too long for BE
+        ("ROR8HGATEENGINEERINGEURL", None),  # a name run together is no IBAN of any country
     ],
 )
 def test_iban_readings_with_a_lost_or_misread_glyph(read: str, iban: str | None) -> None:
     assert repair_iban(read) == iban
+
+
+@given(account=st.integers(min_value=0, max_value=10**10 - 1), at=st.integers(0, 3))
+def test_iban_bank_code_misread_is_put_right_only_by_a_bic_of_its_country(
+    account: int, at: int
+) -> None:
+    from finscribe.core.validation.ids import iban_with_bank_code
+
+    iban = _iban("NL", f"BCIT{account:010d}")
+    misread = iban[: 4 + at] + ("X" if iban[4 + at] != "X" else "Y") + iban[5 + at :]
+    assert iban_with_bank_code(misread, ["BCITNL2A"]) == iban
+    assert iban_with_bank_code(misread, ["BCITNL2AXXX", "DEUTDEFF"]) == iban
+    assert iban_with_bank_code(misread, ["BCITDE2A"]) is None  # a BIC of another country
+    assert iban_with_bank_code(misread, []) is None
 
 
 @given(body=st.integers(min_value=10**7, max_value=10**8 - 1))

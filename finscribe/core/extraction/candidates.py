@@ -16,8 +16,10 @@ from finscribe.core.extraction.lexicon import normalise_token
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox, Word
 from finscribe.core.validation.ids import (
+    BIC_RE,
     IBAN_RE,
     compact_id,
+    iban_with_bank_code,
     is_valid_iban,
     is_valid_tax_id,
     repair_iban,
@@ -97,10 +99,10 @@ def _iban_run(words: list[Word]) -> tuple[int, int, str, str] | None:
 
 
 # IBAN groups as OCR reads them: "9029.2066", "09.", "IBAN:BE36"
-_IBAN_WORD = re.compile(r"^(?:[^\W\d_]+[.:])?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*[.,:;]?$")
-_GLUED_IBAN = re.compile(r"^[^\W\d_]+[.:][A-Z]{2}\d{2}$")
+_IBAN_WORD = re.compile(r"^(?:[^\W\d_]+[.:]+)?[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*[.,:;]?$")
+_GLUED_IBAN = re.compile(r"^[^\W\d_]+[.:]+[A-Z]{2}\d{2}$")
 #: A label glued to the IBAN's first group: "IBAN:BE36", "Rekeningnummer.BE08".
-_IBAN_PREFIX = re.compile(r"^[^\W\d_]+[.:](?=[A-Z0-9]{2}\d)")
+_IBAN_PREFIX = re.compile(r"^[^\W\d_]+[.:]+(?=[A-Z0-9]{2}\d)")
 _RATE_RE = re.compile(r"^\(?(\d{1,2}(?:[.,]\d{1,3})?)\s?%\)?$")
 
 
@@ -345,6 +347,7 @@ def generate(layout: Layout, lm: LabelMap, facts: DocFacts) -> dict[str, list[Ca
             _ref_candidates(out, seg, page, lm, base)
             _id_candidates(out, seg, page, lm, base)
     _amount_features(out)
+    _ibans_by_bic(out["vendor_iban"], layout)
     for fname in DATE_FIELDS:
         dated = sorted(out[fname], key=lambda c: (c.page, c.segment.index, c.start))
         if dated:
@@ -356,6 +359,26 @@ def generate(layout: Layout, lm: LabelMap, facts: DocFacts) -> dict[str, list[Ca
 
 #: What OCR reads for a "#" printed between a label and its number.
 _HASH_READINGS = frozenset({"8", "4", "H", "#", "≠", "非"})
+
+
+def _ibans_by_bic(cands: list[Candidate], layout: Layout) -> None:
+    """IBANs that fail their check put right by a BIC printed on the document
+    (:func:`iban_with_bank_code`)."""
+    broken = [c for c in cands if not c.features.get("format_ok")]
+    if not broken:
+        return
+    bics = {
+        w.text.strip(".,:;")
+        for page in layout.pages
+        for seg in page.segments
+        for w in seg.words
+        if BIC_RE.match(w.text.strip(".,:;"))
+    }
+    for c in broken:
+        fixed = iban_with_bank_code(c.value, bics) if bics else None
+        if fixed is not None:
+            c.value = fixed
+            c.features["format_ok"] = 1.0
 
 
 def _ref_candidates(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import string
+from collections.abc import Iterable
 
 from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as eu_vat
@@ -60,9 +62,13 @@ def is_valid_tax_id(text: str) -> bool | None:
 
 
 def is_valid_iban(text: str) -> bool:
-    """An IBAN with a known country length and a correct mod-97 check."""
+    """An IBAN with a known country length, two check digits and a correct mod-97 check
+    (python-stdnum alone takes letters for check digits: ``ROR8...``)."""
+    compact = compact_id(text)
+    if not compact[2:4].isdigit():
+        return False
     try:
-        stdnum_iban.validate(compact_id(text))
+        stdnum_iban.validate(compact)
     except StdnumValidationError:
         return False
     return True
@@ -97,7 +103,56 @@ def repair_iban(text: str) -> str | None:
         repaired = _repair_bban(s, country, bban)
         if repaired is not None:
             return repaired
-    return _repair_lost_glyph(text, s)
+    return _repair_lost_glyph(text, s) or _repair_country(s)
+
+
+def _repair_country(s: str) -> str | None:
+    """``s`` read with one letter of its country code wrong in a way no look-alike explains
+    (``BE70 EBSI ...`` for ``IE70``): the IBAN countries one letter away whose IBANs are as
+    long as ``s`` are tried, and the one valid reading returned, else None. Only a reading
+    that looks like an IBAN is tried: check digits read as digits, a BBAN of mostly digits."""
+    rest = s[4:]
+    if not s[2:4].isdigit() or 2 * sum(ch.isdigit() for ch in rest) < len(rest):
+        return None
+    code = s[:2].translate(_AS_LETTER)
+    found = {
+        repaired
+        for country, bban in _iban_formats()
+        if sum(a != b for a, b in zip(country, code, strict=True)) == 1
+        and _iban_length(bban) == len(s)
+        and (repaired := _repair_bban(s, country, bban)) is not None
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+#: A BIC (SWIFT code): bank, country, location and an optional branch.
+BIC_RE = re.compile(r"^([A-Z]{4})([A-Z]{2})[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
+
+
+def iban_with_bank_code(iban: str, bics: Iterable[str]) -> str | None:
+    """An IBAN whose bank code OCR misread (``NL77 BCTT ...``), put right from a BIC printed
+    on the same document (``BCITNL2A``): in the countries whose IBAN holds the bank's four
+    letters after the check digits (NL, GB, IE ...) those of a BIC of the same country are
+    tried; the one valid reading is returned, else None."""
+    s = _IBAN_SEPARATORS.sub("", iban).upper()
+    bban = _bban_format(s[:2])
+    if bban is None or not bban.startswith("4!a") or len(s) != _iban_length(bban):
+        return None
+    found = set()
+    for bic in bics:
+        m = BIC_RE.match(bic)
+        if m is not None and m.group(2) == s[:2]:
+            read = s[:4] + m.group(1) + s[8:]
+            if is_valid_iban(read):
+                found.add(read)
+    return found.pop() if len(found) == 1 else None
+
+
+@functools.cache
+def _iban_formats() -> tuple[tuple[str, str], ...]:
+    """Every IBAN country with its BBAN format."""
+    countries = sorted({str(prefix[1]) for prefix in stdnum_iban._ibandb.prefixes})
+    return tuple((c, bban) for c in countries if (bban := _bban_format(c)) is not None)
 
 
 def _repair_lost_glyph(text: str, s: str) -> str | None:
