@@ -134,3 +134,18 @@ def test_tax_rate_with_its_percent_read_as_a_digit_feeds_the_rate_check() -> Non
 
     assert "TAX_RATE_MISMATCH" not in _codes(scan("2.30", "12.30"))
     assert "TAX_RATE_MISMATCH" in _codes(scan("3.20", "13.20"))
+
+
+def test_a_speck_read_as_a_digit_beside_a_receipt_line_is_no_item() -> None:
+    rows = [
+        ("DROGUERIA SANCHEZ", 40, 40), ("18-04-2021 16:47", 40, 160),
+        ("A5", 110, 207), ("1", 464, 206, 6),  # a mark on the paper, read as "1"
+        ("CUADERNO", 40, 230), ("3,85 A", 392, 230),
+        ("PAN DE BARRA", 40, 260), ("0,94 B", 392, 260),
+        ("TOTAL", 40, 320), ("4,79", 392, 320),
+    ]  # fmt: skip
+    p = page(rows, width=630, height=900)  # type: ignore[arg-type]
+    p.source = "ocr"
+    doc = build_document(document(p), {"document_type": "receipt"})
+    assert [i["amount"] for i in doc["line_items"]] == ["3.85", "0.94"]
+    assert "LINES_SUBTOTAL_MISMATCH" not in _codes(doc)

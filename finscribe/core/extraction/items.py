@@ -11,7 +11,7 @@ from finscribe.core.extraction.candidates import parse_rate
 from finscribe.core.extraction.dates import DATE_SPAN, fold
 from finscribe.core.extraction.labels import LabelMap
 from finscribe.core.extraction.repairs import CELL_CONFIDENCE, CELL_TEXT, QUANTITY_UNREAD
-from finscribe.core.layout.analysis import Layout, Row, Segment
+from finscribe.core.layout.analysis import Layout, PageLayout, Row, Segment
 from finscribe.core.layout.tables import Table, TableRow
 from finscribe.core.model import BBox
 from finscribe.core.validation.rules import VAT_RATES, implied_quantity
@@ -310,6 +310,11 @@ def _receipt_strays(layout: Layout, lm: LabelMap, decimal_comma: bool | None) ->
     return _receipt_scan(layout, lm, decimal_comma)[1]
 
 
+def _speck(seg: Segment, page: PageLayout) -> bool:
+    """A mark on a scan read as a glyph: a short segment under half the page's text size."""
+    return page.source == "ocr" and len(seg.text) <= 2 and seg.font < 0.5 * page.median_font
+
+
 def _receipt_scan(
     layout: Layout, lm: LabelMap, decimal_comma: bool | None
 ) -> tuple[list[dict[str, Any]], list[Decimal]]:
@@ -337,7 +342,9 @@ def _receipt_scan(
     strays: list[Decimal] = []
     pending: tuple[Decimal, Decimal, list[Segment]] | None = None
     for row in page.rows[start:end]:
-        segs = row.segments
+        segs = [s for s in row.segments if not _speck(s, page)]
+        if not segs:
+            continue
         if len(segs) == 1:
             m = _QTY_X_PRICE.match(segs[0].text.strip())
             if m:
