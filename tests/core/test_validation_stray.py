@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from finscribe.core.extraction import build_document
 from finscribe.core.extraction.document import extract_fields
 from finscribe.core.layout import analyze_layout
@@ -134,6 +136,21 @@ def test_tax_rate_with_its_percent_read_as_a_digit_feeds_the_rate_check() -> Non
 
     assert "TAX_RATE_MISMATCH" not in _codes(scan("2.30", "12.30"))
     assert "TAX_RATE_MISMATCH" in _codes(scan("3.20", "13.20"))
+
+
+@pytest.mark.parametrize("label", ["IVA 21 84", "IVA 21 8", "IVA 21 %"])
+def test_a_rate_printed_apart_from_its_misread_percent_sign_is_the_rate(label: str) -> None:
+    def scan(tax: str, total: str) -> dict[str, Any]:
+        rows = [
+            *HEAD,
+            ("Subtotal", 1000, 900), ("10.00", 1350, 900),
+            (label, 1000, 950), (tax, 1350, 950),
+            ("Total", 1000, 1000), (total, 1350, 1000),
+        ]  # fmt: skip
+        return build_document(_scan(rows))
+
+    assert "TAX_RATE_MISMATCH" not in _codes(scan("2.10", "12.10"))
+    assert "TAX_RATE_MISMATCH" in _codes(scan("1.20", "11.20"))
 
 
 def test_a_speck_read_as_a_digit_beside_a_receipt_line_is_no_item() -> None:

@@ -29,6 +29,7 @@ from finscribe.core.extraction.items import (
     discount_signs,
     glyph_rate,
     line_items,
+    rate_before_sign,
     receipt_items,
     stray_amounts,
 )
@@ -430,8 +431,16 @@ def _tax_context(chosen: dict[str, Candidate], layout: Layout) -> list[Decimal]:
     if not rates:
         # "VAT 238": the % read as a digit, after the label and before the amount
         for seg in row.segments:
-            for w in seg.words[1:] if seg is not tax.segment else seg.words[1:-1]:
-                r = glyph_rate(w.text)
+            inner = seg.words[1:] if seg is not tax.segment else seg.words[1:-1]
+            words = [w.text for w in inner]
+            signs: set[int] = set()  # words that are a misread "%" after a rate
+            for i, text in enumerate(words):
+                after = words[i + 1] if i + 1 < len(words) else ""
+                r = rate_before_sign(text, after)
+                if r is not None:
+                    signs.add(i + 1)
+                elif i not in signs:
+                    r = glyph_rate(text)
                 if r is not None and r not in rates:
                     rates.append(r)
     return rates

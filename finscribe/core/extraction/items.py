@@ -178,6 +178,17 @@ def _before_glyph(t: str) -> Decimal | None:
     return None
 
 
+def rate_before_sign(text: str, after: str) -> Decimal | None:
+    """A VAT rate in use printed apart from its "%", which OCR read as one or two glyphs
+    (``IVA 21 84``: 21, not the 8 a glyph after "8" would make); None otherwise."""
+    sign = after.strip(":;")
+    if not sign or len(sign) > 2 or any(ch not in _PERCENT_GLYPHS for ch in sign):
+        return None
+    m = _RATE_HEAD.match(text.strip())
+    rate = Decimal(m.group(0).replace(",", ".")) if m else None
+    return rate if rate is not None and rate > 0 and rate in VAT_RATES else None
+
+
 def glyph_rate(text: str) -> Decimal | None:
     """A rate whose "%" OCR read as a digit or degree sign: ``238`` -> 23, ``208:`` -> 20
     (only when what is left is a VAT rate in use)."""
