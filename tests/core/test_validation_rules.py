@@ -283,3 +283,13 @@ def test_a_currency_sign_read_as_a_digit_in_an_unsure_scanned_price() -> None:
         "LINE_READ_UNCERTAIN"
     ]
     assert codes(doc(fields, lines, "credit_note")) == ["LINE_AMOUNT_MISMATCH"]
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_a_total_over_the_subtotal_without_a_tax_read_is_not_checked(sign: str) -> None:
+    # the tax line was not read: a larger total (a credit note's too) is no mismatch,
+    # a total smaller than the net amount is
+    fields = {"subtotal": f"{sign}100.00", "total_tax": "", "total": f"{sign}120.00"}
+    assert "TOTAL_MISMATCH" not in codes(doc(fields))
+    smaller = {**fields, "total": f"{sign}90.00"}
+    assert "TOTAL_MISMATCH" in codes(doc(smaller))

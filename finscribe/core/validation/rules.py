@@ -328,8 +328,10 @@ def total(ctx: Context) -> list[Issue]:
     if subtotal is None or tot is None:
         return []
     if tax is None:
-        if abs(subtotal - tot) <= ctx.tolerance(tot) or tot > subtotal:
-            return []  # tax not printed / not found: nothing to check against
+        if abs(subtotal - tot) <= ctx.tolerance(tot) or (
+            tot * subtotal > 0 and abs(tot) > abs(subtotal)
+        ):
+            return []  # tax not printed / not found (a credit note's too): nothing to check
         tax = Decimal(0)
     discount = abs(ctx.discount) if ctx.discount is not None else Decimal(0)
     sign = Decimal(-1) if tot < 0 else Decimal(1)
