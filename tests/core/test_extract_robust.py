@@ -194,6 +194,23 @@ def test_table_cells_as_ocr_misreads_them() -> None:
     ]
 
 
+def test_a_quantity_whose_decimals_ocr_lost_after_the_mark() -> None:
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("Description", 100, 600), ("Qty", 700, 600), ("Price", 850, 600),
+            ("Amount", 1350, 600),
+            ("Coffee beans", 100, 650), ("10.", 700, 650), ("23.00", 850, 650),
+            ("248.40", 1350, 650),  # 10.8 x 23.00
+            ("Tea", 100, 700), ("10.", 700, 700), ("23.00", 850, 700), ("230.00", 1350, 700),
+        ]
+    )  # fmt: skip
+    p.source = "ocr"
+    items = build_document(document(p))["line_items"]
+    assert [i["quantity"] for i in items] == ["10.8", "10"]
+
+
 def test_rate_cells_whose_gap_or_decimal_mark_ocr_misread() -> None:
     from tests.core.layout_helpers import document, page
 

@@ -135,6 +135,16 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
         item["amount"] = format_decimal(amount)
     elif price is not None and qty is not None:
         item["amount"] = format_decimal(price * qty)
+    if (
+        qty is not None
+        and price is not None
+        and amount is not None
+        and re.fullmatch(r"\d+[.,]", qty_text.strip())
+    ):
+        # "10." for "10.8": the decimals after the mark lost, the line shows which
+        implied = implied_quantity(abs(price), abs(amount))
+        if implied is not None and int(implied) == qty and implied != qty:
+            item["quantity"] = format_quantity(implied)
     has_qty_column = any(c.role == "quantity" for c in table.columns)
     if qty is None and has_qty_column and price is not None and amount is not None:
         # a short quantity ("1", "3") is what OCR loses most (or reads as a dash): the one
