@@ -93,6 +93,18 @@ def test_ocr_slips_in_words_are_undone_on_scans_only() -> None:
     assert texts == ["Avenida de Andalucía, 4, 3° D", "Kanaalstraat .107"]
 
 
+def test_a_middle_dot_ocr_glued_into_a_word_on_a_scan() -> None:
+    items = [("Umsatzsteuer·19 %", 100, 100), ("1·020.98 CHF", 900, 100)]
+    scan = DocumentText("image/png", [_scan(items, 0.0)])
+    rows = analyze_layout(scan).pages[0].rows
+    words = [[w.text for w in s.words] for s in rows[0].segments]
+    # the dot between a label and its rate splits them; between digits it is the
+    # thousands apostrophe (1'020.98)
+    assert words == [["Umsatzsteuer", "·", "19", "%"], ["1'020.98", "CHF"]]
+    box = rows[0].segments[0].words
+    assert box[0].bbox.x1 <= box[1].bbox.x0 <= box[2].bbox.x0
+
+
 def test_contact_lines_with_a_misread_phone_label_end_an_address() -> None:
     from finscribe.core.extraction.parties import _CONTACT
 

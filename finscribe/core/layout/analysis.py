@@ -260,18 +260,43 @@ _LEADING_SPECK = re.compile(r"^[.·,']+(?=[^\W_]{2})")
 
 def _ocr_word(word: Word) -> Word:
     """A word as OCR read it with its tell-tale slips undone: ``~`` for ``-``, a speck read as
-    a dot before a word (``.107``), a degree sign for the ordinal in ``3º``."""
+    a dot before a word (``.107``), a degree sign for the ordinal in ``3º``, a middle dot for
+    the thousands apostrophe in ``1'020.98``."""
     text = word.text.translate(_OCR_CHARS)
     text = _ORDINAL.sub("º", _LEADING_SPECK.sub("", text))
+    text = _DOT_THOUSANDS.sub("'", text)
     return word if text == word.text else Word(text, word.bbox, word.confidence)
+
+
+#: A middle dot OCR glued between two words (``Umsatzsteuer·19``).
+_GLUED_DOT = re.compile(r"(?<=[^\W\d_])·(?=\w)|(?<=\w)·(?=[^\W\d_])")
+#: A Swiss thousands apostrophe read as a middle dot (``1·020.98``).
+_DOT_THOUSANDS = re.compile(r"(?<=\d)·(?=\d{3}(?:\D|$))")
+
+
+def _unglued(word: Word) -> list[Word]:
+    """A word OCR read with a separator dot glued inside (``Umsatzsteuer·19``) as the words
+    and the dot it holds, each with its share of the box."""
+    if not _GLUED_DOT.search(word.text):
+        return [word]
+    parts = [p for p in re.split(r"(·)", word.text) if p]
+    b, n = word.bbox, len(word.text)
+    out: list[Word] = []
+    at = 0
+    for part in parts:
+        x0 = b.x0 + b.width * at / n
+        at += len(part)
+        x1 = b.x0 + b.width * at / n
+        out.append(Word(part, BBox(x0, b.y0, x1, b.y1), word.confidence))
+    return out
 
 
 def page_layout(page: PageText) -> PageLayout:
     """Rows and segments of one page in reading order (top to bottom, left to right)."""
     placed = [(w, i) for i, line in enumerate(page.lines) for w in line.words if w.text.strip()]
-    words = [w for w, _ in placed]
     if page.source == "ocr":
-        words = [_ocr_word(w) for w in words]
+        placed = [(part, i) for w, i in placed for part in _unglued(_ocr_word(w))]
+    words = [w for w, _ in placed]
     skew = estimate_skew(page)
     words = deskew_words(words, skew, float(page.width), float(page.height))
     rows: list[Row] = []
