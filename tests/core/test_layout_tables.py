@@ -162,3 +162,22 @@ def test_a_totals_block_is_no_table_without_its_description_cell() -> None:
     scan = page(rows)
     scan.source = "ocr"
     assert build_document(document(scan))["line_items"] == []
+
+
+def test_a_scanned_header_whose_amount_cell_ocr_lost() -> None:
+    # "Amount" and the "Price" of "Unit Price" printed small and grey were not read: the
+    # amounts right of every cell make the amount column, the amounts under "Unit" prices
+    rows = [
+        ("escription", 114, 425), ("Quantity", 682, 425), ("Unit", 800, 425),
+        ("Tax", 947, 425),
+        ("Office chair", 106, 460), ("6", 740, 460), ("292.00", 842, 460), ("23%", 950, 460),
+        ("1,752.00", 1056, 460),
+        ("Toner cartridge", 107, 492), ("10", 743, 492), ("107.00", 843, 492),
+        ("23%", 950, 492), ("1,070.00", 1057, 492),
+        ("Sub-total:", 666, 560), ("2,822.00", 1053, 560),
+    ]  # fmt: skip
+    scan = page(rows)
+    scan.source = "ocr"
+    items = build_document(document(scan))["line_items"]
+    got = [(i.get("quantity"), i.get("unit_price"), i.get("tax_rate"), i["amount"]) for i in items]
+    assert got == [("6", "292.00", "23", "1752.00"), ("10", "107.00", "23", "1070.00")]

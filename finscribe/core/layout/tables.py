@@ -139,6 +139,17 @@ def _split_header(seg: Segment, ocr: bool = False) -> list[Column]:
 
 
 def _header_columns(row: Row, ocr: bool = False) -> list[Column] | None:
+    columns = _header_cells(row, ocr)
+    known = {c.role for c in columns if c.role}
+    if len(columns) < 3 or len(known) < 3 or "description" not in known:
+        return None
+    if not known & {"amount", "unit_price"}:
+        return None
+    return columns
+
+
+def _header_cells(row: Row, ocr: bool) -> list[Column]:
+    """The columns a header row's cells name (a role each, None where no column word)."""
     columns: list[Column] = []
     for s in row.segments:
         role = column_role(s.text, ocr)
@@ -159,12 +170,29 @@ def _header_columns(row: Row, ocr: bool = False) -> list[Column] | None:
         # the first column's header garbled past the lexicon ("tem" for "Item"): the
         # left-most column of a header naming amounts holds the descriptions
         columns[0].role = "description"
-        known.add("description")
-    if len(columns) < 3 or len(known) < 3 or "description" not in known:
-        return None
-    if not known & {"amount", "unit_price"}:
-        return None
     return columns
+
+
+_AMOUNT_CELL = re.compile(r"^[-−]?[€$£]?\s?\d[\d.,' ]*[.,]\d{2}(?:\s?[A-Z€$£]{1,3})?$")
+
+
+def _header_without_amount(row: Row, below: Row) -> list[Column] | None:
+    """A scanned header whose amount cell OCR lost (small grey print): description and
+    quantity cells (at least three named), and under them a row ending in an amount right of
+    every cell: the amounts' column."""
+    columns = _header_cells(row, ocr=True)
+    known = {c.role for c in columns if c.role}
+    if len(known) < 3 or not {"description", "quantity"} <= known or known & {"amount"}:
+        return None
+    last = below.segments[-1]
+    if last.bbox.x0 <= max(c.x1 for c in columns) or not _AMOUNT_CELL.match(last.text.strip()):
+        return None
+    for seg in below.segments[:-1]:
+        # "Unit Price" with "Price" lost: an amount under "Unit" is a price
+        column = columns[assign_column(seg, columns)]
+        if column.role == "unit" and _AMOUNT_CELL.match(seg.text.strip()):
+            column.role = "unit_price"
+    return [*columns, Column("amount", last.bbox.x0, last.bbox.x1)]
 
 
 def _header_without_description(row: Row, below: Row, page_width: float) -> list[Column] | None:
@@ -373,7 +401,9 @@ def find_tables(layout: Layout) -> list[Table]:
                 at = i + 1
             if cols is None and ocr and i + 1 < len(page.rows):
                 candidate, at = row, i
-                cols = _header_without_description(row, page.rows[i + 1], page.width)
+                cols = _header_without_description(
+                    row, page.rows[i + 1], page.width
+                ) or _header_without_amount(row, page.rows[i + 1])
             if cols is not None:
                 header_at, header_row = at, candidate
                 header_cols = cols
