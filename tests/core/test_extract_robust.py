@@ -211,6 +211,24 @@ def test_a_quantity_whose_decimals_ocr_lost_after_the_mark() -> None:
     assert [i["quantity"] for i in items] == ["10.8", "10"]
 
 
+def test_an_amount_cell_whose_decimal_mark_ocr_read_as_a_colon() -> None:
+    from tests.core.layout_helpers import document, page
+
+    p = page(
+        [
+            ("Item", 100, 600), ("Rate", 850, 600), ("Total", 1350, 600),
+            ("Catering", 100, 650), ("627.50", 850, 650), ("627:50", 1350, 650),
+            ("Consulting", 100, 700), ("130:90", 850, 700), ("130.90", 1350, 700),
+        ]
+    )  # fmt: skip
+    p.source = "ocr"
+    items = build_document(document(p))["line_items"]
+    assert [(i["unit_price"], i["amount"]) for i in items] == [
+        ("627.50", "627.50"),
+        ("130.90", "130.90"),
+    ]
+
+
 def test_rate_cells_whose_gap_or_decimal_mark_ocr_misread() -> None:
     from tests.core.layout_helpers import document, page
 

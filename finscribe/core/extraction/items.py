@@ -28,8 +28,23 @@ def _text(segs: list[Segment]) -> str:
     return " ".join(s.text for s in sorted(segs, key=lambda s: s.bbox.x0))
 
 
+#: A cell amount whose decimal mark OCR read as a colon (``627:50``).
+_COLON_MARK = re.compile(r"^([-−]?\D{0,2}\d[\d.,' ]*):(\d{2}\b.{0,4})$")
+
+
 def _money(text: str, decimal_comma: bool | None) -> Decimal | None:
     return parse_amount(text, decimal_comma) if text else None
+
+
+def _cell_money(text: str, decimal_comma: bool | None) -> Decimal | None:
+    """A price or amount cell of a table (``627:50``: a decimal mark read as a colon, in a
+    cell of the price or amount column, is one; not a time on a receipt's line)."""
+    value = _money(text, decimal_comma)
+    m = _COLON_MARK.match(text.strip()) if value is None else None
+    if m is not None:
+        mark = "," if decimal_comma else "."
+        value = parse_amount(m.group(1) + mark + m.group(2), decimal_comma)
+    return value
 
 
 def _quantity(text: str, decimal_comma: bool | None) -> tuple[Decimal | None, str | None]:
@@ -94,8 +109,8 @@ def _row_item(row: TableRow, table: Table, decimal_comma: bool | None) -> dict[s
         if glued and not cells.get("tax_rate"):
             # "-18.90 23%": the rate column's cell read into the price column's
             cells[role], cells["tax_rate"] = glued.group(1), glued.group(2)
-    amount = _money(cells.get("amount", ""), decimal_comma)
-    price = _money(cells.get("unit_price", ""), decimal_comma)
+    amount = _cell_money(cells.get("amount", ""), decimal_comma)
+    price = _cell_money(cells.get("unit_price", ""), decimal_comma)
     if amount is None and price is None:
         return None
     item: dict[str, Any] = {}
