@@ -286,6 +286,28 @@ def test_receipt_legend_rate_whose_percent_sign_was_read_as_a_digit() -> None:
     assert [i.get("tax_rate") for i in items] == ["8.1"]
 
 
+def test_receipt_legend_rate_ocr_lost_is_what_its_net_and_tax_show() -> None:
+    def rates(legend: list[tuple[str, float, float]]) -> list[str | None]:
+        items = _receipt_items(
+            [
+                ("SHOP NV", 40, 40), ("14/12/2024 07:15", 40, 160),
+                ("MELK", 40, 220), ("1,43 B", 480, 220),
+                ("SCHRIFT", 40, 250), ("3,55 A", 480, 250),
+                ("TOTAAL", 40, 320), ("4,98", 480, 320),
+                *legend,
+            ],
+            decimal_comma=True,
+        )  # fmt: skip
+        return [i.get("tax_rate") for i in items]
+
+    # "B 6%": the rate not read, the net 21.54 read where it stood: 1.29 / 21.54 is 6 %
+    lost = [("B", 40, 380), ("21.54", 100, 380), ("1.29", 250, 380), ("22.83", 350, 380)]
+    assert rates(lost) == ["6", None]
+    # amounts that do not add up show no rate
+    wrong = [("B", 40, 380), ("21.54", 100, 380), ("1.29", 250, 380), ("25.00", 350, 380)]
+    assert rates(wrong) == [None, None]
+
+
 def test_tax_rate_printed_apart_from_its_percent_sign_is_checked() -> None:
     from tests.core.layout_helpers import document, page
 

@@ -327,13 +327,29 @@ def _legend(layout: Layout) -> dict[str, Decimal]:
                         continue
                     bare = _BARE_RATE.match(words[1].strip("=()"))
                     amounts = [w for w in words[2:] if re.fullmatch(r"\d[\d.,]*[.,]\d{2}", w)]
-                    if (
-                        bare
-                        and len(amounts) >= 2
-                        and 0 < Decimal(bare.group(1).replace(",", ".")) < 30
-                    ):
-                        codes.setdefault(words[0][0], Decimal(bare.group(1).replace(",", ".")))
+                    rate = Decimal(bare.group(1).replace(",", ".")) if bare else None
+                    if rate is not None and len(amounts) >= 2 and rate in VAT_RATES:
+                        codes.setdefault(words[0][0], rate)
+                        continue
+                    derived = _rate_of_amounts(words[1:])
+                    if derived is not None:
+                        codes.setdefault(words[0][0], derived)  # the rate itself not read
     return codes
+
+
+def _rate_of_amounts(words: list[str]) -> Decimal | None:
+    """The VAT rate a legend row's net, tax and gross amounts show (``21.54 1.29 22.83``:
+    6 %), where net + tax = gross and one rate in use fits tax / net; else None."""
+    values = [_money(w, None) for w in words if re.fullmatch(r"\d[\d.,]*[.,]\d{2}", w)]
+    if len(values) < 3 or any(v is None for v in values[-3:]):
+        return None
+    net, tax, gross = (v for v in values[-3:] if v is not None)
+    if net <= 0 or abs(net + tax - gross) > Decimal("0.011"):
+        return None
+    rate = tax / net * 100
+    tolerance = Decimal("0.6") / net + Decimal("0.01")  # the tax rounded to the cent
+    fits = [r for r in VAT_RATES if r > 0 and abs(r - rate) <= tolerance]
+    return fits[0] if len(fits) == 1 else None
 
 
 def receipt_items(layout: Layout, lm: LabelMap, decimal_comma: bool | None) -> list[dict[str, Any]]:
