@@ -22,6 +22,9 @@ from finscribe.core.extraction.parties import clean_ocr_address
         ("Neuchätel", "Neuchâtel"),
         ("GENÉVE", "GENÈVE"),
         ("Lúgano", "Lugano"),  # not the alternate "Lugāno": fewest letters changed
+        ("Amsterclam", "Amsterdam"),  # d read as cl
+        ("Mannheirn", "Mannheim"),  # m read as rn
+        ("Bournernouth", "Bournemouth"),
     ],
 )
 def test_misread_town_names_put_right(read: str, meant: str) -> None:

@@ -132,10 +132,23 @@ def _spelling(word: str, names: tuple[str, ...]) -> str | None:
     return spellings[ranked[0]]
 
 
+#: Glyphs OCR reads as others of a different count: ``rn`` as ``m``, ``cl`` as ``d``...
+_GLYPH_PAIRS = (
+    ("m", "rn"), ("rn", "m"), ("d", "cl"), ("cl", "d"), ("w", "vv"), ("vv", "w"), ("h", "li"),
+    ("li", "h"), ("m", "nn"), ("nn", "m"),
+)  # fmt: skip
+
+
 def _one_glyph_off(key: str) -> set[str]:
     """Folded spellings one misread away from ``key``: a look-alike glyph swapped (``s`` read
-    as ``a``), an extra glyph read (the word as printed lacks it) or one glyph lost."""
+    as ``a``), two glyphs read as one or one as two (``Bem`` for ``Bern``), an extra glyph
+    read (the word as printed lacks it) or one glyph lost."""
     out: set[str] = set()
+    for read, printed in _GLYPH_PAIRS:
+        at = key.find(read)
+        while at >= 0:
+            out.add(key[:at] + printed + key[at + len(read) :])
+            at = key.find(read, at + 1)
     for i, ch in enumerate(key):
         for other in _SWAPS.get(ch, ""):
             out.add(key[:i] + other + key[i + 1 :])
