@@ -516,6 +516,10 @@ def test_a_name_over_a_street_without_number_is_kept() -> None:
         ("Boston, MA 02110., USA", "Boston, MA 02110, USA"),
         ("2000. NEUCHÂTEL", "2000 NEUCHÂTEL"),
         ("3. Stock", "3. Stock"),  # an ordinal keeps its dot
+        ("Bátiment B", "Bâtiment B"),  # a building word's accent misread
+        ("Unít 4", "Unit 4"),
+        ("Lindenallee 5, Allee 3", "Lindenallee 5, Allee 3"),  # German "Allee", French "Allée"
+        ("Gartenstrasse 2, Strasse 4", "Gartenstrasse 2, Strasse 4"),
     ],
 )
 def test_specks_read_as_dots_in_a_scanned_address(read: str, meant: str) -> None:

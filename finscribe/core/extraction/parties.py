@@ -10,7 +10,11 @@ from finscribe.core.extraction.amounts import parse_amount
 from finscribe.core.extraction.dates import fold, parse_date
 from finscribe.core.extraction.labels import LabelMap
 from finscribe.core.extraction.lexicon import is_country, is_lookalike, nearest_country
-from finscribe.core.extraction.towns import holds_postcode_and_town, towns_put_right
+from finscribe.core.extraction.towns import (
+    holds_postcode_and_town,
+    street_words_put_right,
+    towns_put_right,
+)
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
 
@@ -206,7 +210,7 @@ def clean_ocr_address(text: str, below: str = "") -> str:
     text = _SPECK_DOT.sub(_speck, text)
     text = _NUMBER_SPECK.sub("", text)
     text = _letters_in_words(text)
-    text = _WORD.sub(_street_ending, text)
+    text = street_words_put_right(_WORD.sub(_street_ending, text))
     parts = [_country(part.strip()) for part in text.split(",")]
     nexts = [*parts[1:], below.partition(",")[0].strip()]
     towns = (towns_put_right(part, after) for part, after in zip(parts, nexts, strict=True))

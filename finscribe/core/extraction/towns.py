@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from finscribe.core.extraction.dates import fold
 from finscribe.core.extraction.gazetteer import is_town, nearest_town
 
 
@@ -86,6 +87,32 @@ def _known_town(text: str) -> bool:
         return False
     first = name.split()[0]
     return any(is_town(t) or nearest_town(t) is not None for t in {name, first})
+
+
+#: Address words whose accents OCR misreads most (as printed).
+_ACCENTED_WORDS = ("Bâtiment", "Gebäude", "Étage", "Allée", "Straße")
+_SPELLINGS: dict[str, set[str]] = {}
+for _w in (*_ACCENTED_WORDS, *(w.capitalize() for w in _STREET_WORDS), "Unit"):
+    _SPELLINGS.setdefault(fold(_w), set()).add(_w.capitalize())
+#: Folded word -> its one spelling (``allee``: German "Allee" and French "Allée" both are
+#: printed, so it is left out).
+_BY_FOLD = {k: v.pop() for k, v in _SPELLINGS.items() if len(v) == 1}
+
+
+def street_words_put_right(text: str) -> str:
+    """Street and building words of an address line whose accents OCR misread put back as
+    printed (``Bátiment``, ``Unít``); words that fold to no such word are left alone."""
+    return _LETTERS.sub(_street_word, text)
+
+
+def _street_word(m: re.Match[str]) -> str:
+    word = m.group()
+    printed = _BY_FOLD.get(fold(word))
+    if printed is None or printed.lower() == word.lower() or len(word) < 4:
+        return word
+    if word.isupper():
+        return printed.upper()
+    return printed if word[:1].isupper() else printed[:1].lower() + printed[1:]
 
 
 def _town(part: str, after: str) -> str:
