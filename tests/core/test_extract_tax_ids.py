@@ -45,6 +45,8 @@ def test_tax_id_misread_put_right_only_by_a_single_valid_reading() -> None:
     assert repair_tax_id("NL105003700801") == "NL105003700B01"  # B read as 8
     assert repair_tax_id("B80622973887") == "BE0622973887"  # E of the prefix read as 8
     assert repair_tax_id("ESB5O357060") == "ESB50357060"  # 0 read as O
+    assert repair_tax_id("A7U30850745") == "ATU30850745"  # T of the prefix read as 7
+    assert repair_tax_id("PR34559273263") == "FR34559273263"  # F read as P
     assert repair_tax_id("GB744058826") == "GB744058826"  # valid: as is
     assert repair_tax_id("B64876709") is None  # no country prefix: a national number
     assert repair_tax_id("1845309883983") is None

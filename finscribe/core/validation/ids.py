@@ -262,8 +262,11 @@ _ID_CONFUSIONS = {
     "O": "0", "D": "0", "Q": "0", "0": "O", "I": "1", "L": "1", "1": "I",
     "S": "5", "5": "S", "B": "8", "8": "B", "Z": "2", "2": "Z", "G": "6", "6": "G",
 }  # fmt: skip
-#: In the two-letter country prefix, digits read for its letters.
-_PREFIX_LETTERS = {"0": "OD", "1": "IL", "2": "Z", "4": "A", "5": "S", "6": "G", "8": "BE"}
+#: In the two-letter country prefix, digits (and look-alike letters) read for its letters.
+_PREFIX_LETTERS = {
+    "0": "OD", "1": "IL", "2": "Z", "4": "A", "5": "S", "6": "G", "7": "T", "8": "BE", "P": "F",
+    "K": "R",
+}  # fmt: skip
 _VAT_COUNTRIES = frozenset(
     [
         "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GB", "HR", "HU",
