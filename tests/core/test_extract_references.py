@@ -65,3 +65,21 @@ def test_a_delivery_note_line_ends_the_address_over_it(printed: str) -> None:
     fields = {k: v["value"] for k, v in doc["fields"].items()}
     assert fields["customer_address"] == "12 Quay Street, Leeds LS1 5AB"
     assert fields["invoice_number"] == "INV-7781"
+
+
+@pytest.mark.parametrize("heading", ["Betaalgegevens", "Bankverbindung", "Coordonnées bancaires"])
+def test_a_bank_details_heading_in_a_sidebar_is_no_customer(heading: str) -> None:
+    rows = [
+        ("Advies de Vries V.O.F.", 900, 80, 30), ("Molenweg 168", 900, 120),
+        ("1017 GC Amsterdam", 900, 150),
+        ("CREDITNOTA", 100, 240, 34),
+        (heading, 40, 330), ("BAN", 40, 360),  # "IBAN" garbled under the heading
+        ("Vos & de Groot V.O.F.", 370, 330), ("Dorpsstraat 73", 370, 360),
+        ("3511 LX Utrecht", 370, 390),
+        ("Totaal", 1000, 900), ("360,00", 1300, 900),
+    ]  # fmt: skip
+    p = page(rows)
+    p.source = "ocr"
+    fields = {k: v["value"] for k, v in build_document(document(p))["fields"].items()}
+    assert fields["customer_name"] == "Vos & de Groot V.O.F."
+    assert fields["customer_address"] == "Dorpsstraat 73, 3511 LX Utrecht"
