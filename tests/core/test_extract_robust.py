@@ -587,6 +587,10 @@ def test_quantities_ocr_lost_are_the_ones_that_make_the_line_add_up() -> None:
         ("Whitmore Software ple", "Whitmore Software plc"),  # c/e in the legal form
         ("James Hartley", "James Hartley"),
         ("Acme Gmbh", "Acme Gmbh"),
+        ("Costa & Mancini S.r.I.", "Costa & Mancini S.r.l."),  # l read as I in a dotted form
+        ("García y Romero 8.L.", "García y Romero S.L."),  # S read as 8
+        ("Lumen S.A.", "Lumen S.A."),
+        ("Studio 5.4.", "Studio 5.4."),  # no form is near
     ],
 )
 def test_scanned_party_names_put_right(read: str, meant: str) -> None:
@@ -809,3 +813,19 @@ def test_the_ordinal_sign_of_a_number_label_read_as_an_apostrophe(label: str) ->
     p = _scan_page([*_VENDOR_BLOCK[:3], (label, 1000, 400), ("926/2023", 1000, 430)])
     doc = build_document(document(p), {"document_type": "invoice"})
     assert doc["fields"]["invoice_number"]["value"] == "926/2023"
+
+
+def test_the_issuer_on_top_whose_legal_form_ocr_misread_is_still_the_vendor() -> None:
+    rows = [
+        ("FACTURA", 111, 96, 36),
+        ("García y Romero 8.L.", 116, 145, 32), ("Avenida de Andalucia, 130", 116, 175),
+        ("48001 Bilbao", 112, 200),
+        ("N° de factura: A-2024-8422", 116, 265), ("Fecha de factura: 14-03-2024", 109, 291),
+        ("Ciantes", 110, 368, 17),  # "Cliente:" garbled past the lexicon
+        ("Domínguez y Martínez S.L.U.", 115, 387, 32), ("Calle Real, 24, bajo", 116, 413),
+        ("41001 Sevilla", 117, 440),
+        ("Total", 1000, 900), ("360,00", 1300, 900),
+    ]  # fmt: skip
+    fields = build_document(_scan_doc(rows))["fields"]
+    assert fields["vendor_name"]["value"] == "García y Romero S.L."
+    assert fields["customer_name"]["value"] == "Domínguez y Martínez S.L.U."

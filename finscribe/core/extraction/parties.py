@@ -243,13 +243,30 @@ _LEGAL_FORMS = (
 )  # fmt: skip
 
 
+#: Legal forms written with dots (what :data:`_COMPANY` matches, as printed).
+_DOTTED_FORMS = (
+    "S.L.", "S.L.U.", "S.A.", "S.A.S.", "S.r.l.", "S.p.A.", "S.a.s.", "S.n.c.", "B.V.", "N.V.",
+    "V.O.F.", "e.K.",
+)  # fmt: skip
+#: Glyphs OCR reads for a letter of a dotted legal form (``S.r.I.``, ``8.L.``).
+_FORM_GLYPHS = frozenset({("I", "l"), ("1", "l"), ("8", "S"), ("5", "S"), ("0", "O"), ("8", "B")})
+
+
 def _legal_form(word: str) -> str | None:
     """The legal form a last word of three letters or more stands for when OCR swapped one
-    look-alike letter in it (``ple`` for ``plc``); None otherwise."""
-    if len(word) < 3 or word in _LEGAL_FORMS:
+    look-alike letter in it (``ple`` for ``plc``), or glyphs of a dotted form (``S.r.I.``,
+    ``8.L.``); None otherwise."""
+    if len(word) < 3 or word in _LEGAL_FORMS or word in _DOTTED_FORMS:
         return None
-    near = {f for f in _LEGAL_FORMS if len(f) == len(word) and _one_lookalike(word, f)}
+    if "." in word:
+        near = {f for f in _DOTTED_FORMS if len(f) == len(word) and _form_glyphs(word, f)}
+    else:
+        near = {f for f in _LEGAL_FORMS if len(f) == len(word) and _one_lookalike(word, f)}
     return near.pop() if len(near) == 1 else None
+
+
+def _form_glyphs(read: str, form: str) -> bool:
+    return all(a == b or (a, b) in _FORM_GLYPHS for a, b in zip(read, form, strict=True))
 
 
 def _one_lookalike(a: str, b: str) -> bool:
@@ -310,6 +327,8 @@ def find_vendor(
         letters = sum(ch.isalpha() for ch in text)
         if letters < 2 or _is_value_like(text) or _CONTACT.search(text):
             continue
+        if page.source == "ocr":
+            text = clean_ocr_name(text)  # "García y Romero 8.L.": a company all the same
         font_rel = min(seg.font / max(page.median_font, 1.0), 2.5)
         score = 2.0 * font_rel - 3.0 * y_rel
         score += 0.6 * (not any(ch.isdigit() for ch in text))
