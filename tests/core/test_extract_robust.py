@@ -829,3 +829,21 @@ def test_the_issuer_on_top_whose_legal_form_ocr_misread_is_still_the_vendor() ->
     fields = build_document(_scan_doc(rows))["fields"]
     assert fields["vendor_name"]["value"] == "García y Romero S.L."
     assert fields["customer_name"]["value"] == "Domínguez y Martínez S.L.U."
+
+
+def test_of_unlabelled_blocks_the_one_with_a_postcode_and_town_is_the_customer() -> None:
+    rows = [
+        ("Distribuciones Muñoz S.L.", 81, 73, 28), ("Avenida de la Constitución, 51", 80, 120),
+        ("08007 Barcelona", 80, 150),
+        ("Instalaciones Gómez S.L.", 716, 228), ("Avenida de la Constitución, 95", 714, 256),
+        ("48001 Bilbao", 715, 284),
+        # items whose table header OCR lost, further left
+        ("Instalación y configuración de equipos de red", 89, 433), ("-2.609,75", 1061, 433),
+        ("Rediseño del sitio web, fase 2", 91, 466), ("-5.995,90", 1061, 466),
+        ("Portes y embalaje", 89, 499), ("-74,00", 1089, 499),
+        ("Gestión de proyecto", 91, 532), ("-1.487,50", 1061, 532),
+        ("Total", 1000, 900), ("360,00", 1300, 900),
+    ]  # fmt: skip
+    fields = build_document(_scan_doc(rows))["fields"]
+    assert fields["customer_name"]["value"] == "Instalaciones Gómez S.L."
+    assert fields["customer_address"]["value"] == "Avenida de la Constitución, 95, 48001 Bilbao"

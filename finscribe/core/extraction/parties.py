@@ -378,7 +378,7 @@ def find_unlabelled_customer(
     if not layout.pages:
         return None
     page = layout.pages[0]
-    best: tuple[tuple[float, float], Party] | None = None
+    best: tuple[tuple[float, float, float], Party] | None = None
     for seg in page.segments:
         if (seg.page, seg.index) in excluded or lm.hits_in(seg) or "·" in seg.text:
             continue
@@ -407,7 +407,9 @@ def find_unlabelled_customer(
             continue
         if any(parse_date(s.text.strip()) is not None for s in party.segments):
             continue  # a column of keys and dates whose labels OCR garbled, not an address
-        key = (seg.bbox.x0, seg.bbox.y0)
+        # a block with a postcode and town is an address; of those, the left-most
+        town = any(holds_postcode_and_town(line.text) for line in party.address)
+        key = (float(not town), seg.bbox.x0, seg.bbox.y0)
         if best is None or key < best[0]:
             best = (key, party)
     return None if best is None else best[1]
