@@ -55,6 +55,17 @@ def test_terms_words_misread_by_ocr_are_put_right() -> None:
     assert _repair_terms("Due on receipt") == "Due on receipt"
     assert _repair_terms("Zahlbar bis Quartalsende") == "Zahlbar bis Quartalsende"
     assert _terms(("Forma de pago: Pago a 30 dias", 100, 1200)) == "Pago a 30 días"
+    assert _repair_terms("30.Tage netto") == "30 Tage netto"  # a speck after the number
+    assert _repair_terms("Pago a 30. días") == "Pago a 30 días"
+    assert _repair_terms("Paiement' à réception") == "Paiement à réception"
+
+
+def test_an_address_line_or_a_country_under_a_scanned_terms_label_is_no_terms() -> None:
+    assert _terms(("Forma de pago:", 100, 1200), ("08007 Barcelona", 100, 1230)) is None
+    assert _terms(("Forma de pago:", 100, 1200), ("España", 100, 1230)) is None
+    assert _terms(("Forma de pago:", 100, 1200), ("Pago a 30 días", 100, 1230)) == (
+        "Pago a 30 días"
+    )
 
 
 def test_terms_on_a_text_layer_are_what_is_printed() -> None:

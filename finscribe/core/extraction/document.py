@@ -58,6 +58,7 @@ from finscribe.core.extraction.repairs import (
 )
 from finscribe.core.extraction.scorer import Scorer, load_scorer
 from finscribe.core.extraction.taxids import unlabelled_tax_ids, valid_tax_ids
+from finscribe.core.extraction.towns import holds_postcode_and_town
 from finscribe.core.layout.analysis import Layout, analyze_layout, below
 from finscribe.core.layout.tables import Table, find_tables
 from finscribe.core.misreads import extra_glyph_readings
@@ -341,9 +342,12 @@ _TERMS_BY_FOLD = {fold(w): w for w in TERMS_WORDS}
 def _repair_terms(text: str) -> str:
     """Terms as OCR read them put right word by word: an accent lost (``dias`` -> ``días``),
     one letter misread (``daya`` -> ``days``) where one terms word is that near, a speck
-    read as a dot after a terms word dropped (``Net. 30``), a space lost after a number
-    (``45days``)."""
+    read as a dot after a terms word or a number (``Net. 30``, ``30.Tage``) or as an
+    apostrophe after a word dropped, a space lost after a number (``45days``)."""
     out: list[str] = []
+    # "30.Tage", "a 30. días": a speck after a number; "Paiement'": after a word
+    text = re.sub(r"(?<=\d)\.\s?(?=[^\W\d_]{3})", " ", text)
+    text = re.sub(r"(?<=[^\W\d_]{3})['’](?=\s)", "", text)
     # "Net 45days": a number glued to the unit after it
     text = re.sub(r"(?<=\d)(?=[^\W\d_]{3})", " ", text)
     for token in text.split(" "):
@@ -365,6 +369,13 @@ def _repair_terms(text: str) -> str:
         else:
             out.append(fixed.capitalize() if word[:1].isupper() else fixed)
     return " ".join(out)
+
+
+def _terms_like(text: str) -> bool:
+    """Scanned terms hold a terms word (``Net 30``, ``Zahlbar sofort``), and are no line
+    with a postcode and town."""
+    words = {fold(w) for w in re.findall(r"[^\W\d_]+", text)}
+    return bool(words & set(_TERMS_BY_FOLD)) and not holds_postcode_and_town(text)
 
 
 def _payment_method(text: str) -> bool:
@@ -407,6 +418,8 @@ def _payment_terms(layout: Layout, lm: LabelMap) -> dict[str, Any] | None:
             continue
         if page.source == "ocr":
             text = _repair_terms(text)
+            if not _terms_like(text):
+                continue  # an address line or a country under a garbled label
         box = BBox.enclosing([w.bbox for w in words])
         conf = 0.8 * min(w.confidence for w in words)
         return _field(text, conf, seg.page, box, text)
