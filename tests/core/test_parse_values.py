@@ -306,3 +306,21 @@ def test_implied_quantity_examples() -> None:
     assert implied_quantity(Decimal("188.00"), Decimal("414.00")) is None
     assert implied_quantity(Decimal("0"), Decimal("10.00")) is None
     assert implied_quantity(Decimal("10.00"), Decimal("-10.00")) is None
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("8. Apr11 2024", "2024-04-08"),  # "il" read as "11"
+        ("12 0ct0ber 2024", "2024-10-12"),
+        ("1 Ju1y 2023", "2023-07-01"),
+        ("25 mar5 2024", "2024-03-25"),  # French "mars"
+        ("INV-2024", None),  # a number is no date
+        ("12 Apr11 X1 2024", None),  # two mixed words: no guess
+    ],
+)
+def test_month_names_with_letters_ocr_read_as_digits(read: str, meant: str | None) -> None:
+    from finscribe.core.extraction.dates import parse_date
+
+    got = parse_date(read)
+    assert (got.isoformat() if got else None) == meant

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from datetime import date
@@ -122,7 +123,32 @@ def parse_date(text: str, order: DateOrder = "DMY") -> date | None:
     m = _MONTH_DAY_YEAR.match(s)
     if m:
         return _make(int(m.group(3)), MONTH_NAMES[m.group(1)], int(m.group(2)))
-    return None
+    month = _misread_month(s)
+    return parse_date(month, order) if month is not None else None
+
+
+#: Digits OCR reads for the letters of a month name (``Apr11`` for ``April``).
+_MONTH_GLYPHS = {"1": "il", "0": "o", "5": "s"}
+
+
+def _misread_month(s: str) -> str | None:
+    """``s`` (folded) with the one word that mixes letters and digits read as the month name
+    it is (``8. apr11 2024``), else None."""
+    words = s.split(" ")
+    mixed = [i for i, w in enumerate(words) if re.search(r"[a-z]{2}", w) and re.search(r"\d", w)]
+    if len(mixed) != 1:
+        return None
+    word = words[mixed[0]].rstrip(".,")
+    options = [_MONTH_GLYPHS.get(ch, ch) for ch in word]
+    names = {
+        "".join(chars)
+        for chars in itertools.islice(itertools.product(*options), 64)
+        if "".join(chars) in MONTH_NAMES
+    }
+    if len(names) != 1:
+        return None
+    words[mixed[0]] = names.pop()
+    return " ".join(words)
 
 
 #: A regular expression finding date-like spans inside a longer line (folded text).
