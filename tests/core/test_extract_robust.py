@@ -520,6 +520,12 @@ def test_a_name_over_a_street_without_number_is_kept() -> None:
         ("Unít 4", "Unit 4"),
         ("Lindenallee 5, Allee 3", "Lindenallee 5, Allee 3"),  # German "Allee", French "Allée"
         ("Gartenstrasse 2, Strasse 4", "Gartenstrasse 2, Strasse 4"),
+        ("Dorpsstraat17", "Dorpsstraat 17"),  # a space lost before the number
+        ("13008MARSEILLE", "13008 MARSEILLE"),  # and after a postcode
+        ("Mil1 Lane", "Mil1 Lane"),  # a 1 that may be an l stays for the town and name checks
+        ("Suite 12A", "Suite 12A"),
+        ("Kanaalstraat 73 - 9000 Gent - Beigié", "Kanaalstraat 73 · 9000 Gent · België"),
+        ("Saint-Denis", "Saint-Denis"),
     ],
 )
 def test_specks_read_as_dots_in_a_scanned_address(read: str, meant: str) -> None:

@@ -168,8 +168,14 @@ _SPECK_DOT = re.compile(r"(?<=[^\W\d_][^\W\d_A-Z]{4})(?<!str)\.+(?=$|[,\s]|\d|[^
 _NUMBER_SPECK = re.compile(
     r"(?<=\d)\.+(?=\s*(?:,|$))|(?<=\b\d{4})\.(?=\s\w)|(?<=\b\d{5})\.(?=\s\w)"
 )
-#: A dot standing alone between two parts of a line: a ``·`` separator as OCR reads it.
-_LONE_DOT = re.compile(r"\s+[.•]\s+")
+#: A dot or dash standing alone between two parts of a line: a ``·`` separator as OCR
+#: reads it (``Paseo de Gracia, 141 - 28013 Madrid``).
+_LONE_DOT = re.compile(r"\s+[.•\-–]\s+")
+#: A space OCR lost between a street and its number (``Dorpsstraat17``; not a 1 or 0 that
+#: may be a letter: ``Mil1``) or between a postcode and its town (``80331München``).
+_GLUED_NUMBER = re.compile(
+    r"(?<=[^\W\d_]{4})(?=\d*[2-9]\d*\b)|(?<=\b\d{4})(?=[^\W\d_]{3})|(?<=\b\d{5})(?=[^\W\d_]{3})"
+)
 #: A 1 or 0 between lower-case letters: the l or o it looks like (``Kö1n``).
 _DIGIT_IN_WORD = re.compile(r"(?<=[^\W\d_])[10](?=[^\W\d_A-Z])")
 #: The Swiss legal form with its accent misread (``Särl``, ``Sârl``).
@@ -207,11 +213,12 @@ def clean_ocr_address(text: str, below: str = "") -> str:
     inside words and misread country and town names put right (see the patterns). ``below``
     is the line under it as read (a postcode there marks this line's end as a town)."""
     text = _LONE_DOT.sub(" · ", text)
+    text = _GLUED_NUMBER.sub(" ", text)
     text = _SPECK_DOT.sub(_speck, text)
     text = _NUMBER_SPECK.sub("", text)
     text = _letters_in_words(text)
     text = street_words_put_right(_WORD.sub(_street_ending, text))
-    parts = [_country(part.strip()) for part in text.split(",")]
+    parts = [" · ".join(_country(p.strip()) for p in part.split(" · ")) for part in text.split(",")]
     nexts = [*parts[1:], below.partition(",")[0].strip()]
     towns = (towns_put_right(part, after) for part, after in zip(parts, nexts, strict=True))
     return ", ".join(towns).strip(" ,")
