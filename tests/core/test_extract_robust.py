@@ -526,6 +526,17 @@ def test_a_name_over_a_street_without_number_is_kept() -> None:
         ("Suite 12A", "Suite 12A"),
         ("Kanaalstraat 73 - 9000 Gent - Beigié", "Kanaalstraat 73 · 9000 Gent · België"),
         ("Saint-Denis", "Saint-Denis"),
+        ("157.Queensway, Unit 4", "157 Queensway, Unit 4"),  # a speck glued in
+        ("10115.Berlin", "10115 Berlin"),
+        ("3.Stock", "3.Stock"),  # a one-digit ordinal
+        ("113. Park Avenue", "113 Park Avenue"),
+        ("12. Stock", "12. Stock"),
+        ("London, EC1V 98D", "London, EC1V 9BD"),  # a British postcode's B read as 8
+        ("Manchester MI 48T", "Manchester M1 4BT"),
+        ("London, ECIV.9BD", "London, EC1V 9BD"),
+        ("Cambridge, CB21TN", "Cambridge, CB2 1TN"),
+        ("Cork T12 RX9K", "Cork T12 RX9K"),  # an Eircode is left alone
+        ("Chicago, IL 60606", "Chicago, IL 60606"),
     ],
 )
 def test_specks_read_as_dots_in_a_scanned_address(read: str, meant: str) -> None:

@@ -14,6 +14,7 @@ from finscribe.core.extraction.towns import (
     holds_postcode_and_town,
     street_words_put_right,
     towns_put_right,
+    uk_postcode_put_right,
 )
 from finscribe.core.layout.analysis import Layout, PageLayout, Segment
 from finscribe.core.model import BBox
@@ -137,13 +138,12 @@ def _party(
         for s in segs[1:]
         if not _CONTACT.search(s.text) and not lm.hits_in(s) and not _is_value_like(s.text)
     ]
-    address = _up_to_town(address)
     if page.source == "ocr":
         name.text = clean_ocr_name(name.text)
         for i, line in enumerate(address):
             below = address[i + 1].text if i + 1 < len(address) else ""
             line.text = clean_ocr_address(line.text, below)
-    return Party(name=name, address=address, segments=segs)
+    return Party(name=name, address=_up_to_town(address), segments=segs)
 
 
 def _up_to_town(address: list[PartyLine]) -> list[PartyLine]:
@@ -176,6 +176,10 @@ _LONE_DOT = re.compile(r"\s+[.•\-–]\s+")
 _GLUED_NUMBER = re.compile(
     r"(?<=[^\W\d_]{4})(?=\d*[2-9]\d*\b)|(?<=\b\d{4})(?=[^\W\d_]{3})|(?<=\b\d{5})(?=[^\W\d_]{3})"
 )
+#: A speck read as a dot between a number and the word after it (``157.Queensway``,
+#: ``10115.Berlin``, ``113. Park Avenue``; a one-digit ordinal, ``3.Stock``, ``2. OG``,
+#: keeps it).
+_DOT_AFTER_NUMBER = re.compile(r"(?<=\d\d)\.(?=[^\W\d_]{3})|(?<=\d{3})\.(?=\s[^\W\d_]{3})")
 #: A 1 or 0 between lower-case letters: the l or o it looks like (``Kö1n``).
 _DIGIT_IN_WORD = re.compile(r"(?<=[^\W\d_])[10](?=[^\W\d_A-Z])")
 #: The Swiss legal form with its accent misread (``Särl``, ``Sârl``).
@@ -213,14 +217,17 @@ def clean_ocr_address(text: str, below: str = "") -> str:
     inside words and misread country and town names put right (see the patterns). ``below``
     is the line under it as read (a postcode there marks this line's end as a town)."""
     text = _LONE_DOT.sub(" · ", text)
-    text = _GLUED_NUMBER.sub(" ", text)
+    text = _GLUED_NUMBER.sub(" ", _DOT_AFTER_NUMBER.sub(_speck, text))
     text = _SPECK_DOT.sub(_speck, text)
     text = _NUMBER_SPECK.sub("", text)
     text = _letters_in_words(text)
     text = street_words_put_right(_WORD.sub(_street_ending, text))
     parts = [" · ".join(_country(p.strip()) for p in part.split(" · ")) for part in text.split(",")]
     nexts = [*parts[1:], below.partition(",")[0].strip()]
-    towns = (towns_put_right(part, after) for part, after in zip(parts, nexts, strict=True))
+    towns = (
+        towns_put_right(uk_postcode_put_right(part), after)
+        for part, after in zip(parts, nexts, strict=True)
+    )
     return ", ".join(towns).strip(" ,")
 
 

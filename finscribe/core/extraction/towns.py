@@ -81,6 +81,34 @@ def holds_postcode_and_town(line: str) -> bool:
     return False
 
 
+#: A British postcode closing a part, as OCR may misread it (``EC1V 98D``, ``M1 48T``,
+#: ``ECIV.9BD``, ``CB21TN``): its outward and inward codes.
+_UK_READ = re.compile(r"(?<![\w.])([A-Z]{1,2}[0-9IOS][0-9A-Z]?)[\s.]?([0-9OISB][A-Z0-9]{2})$")
+_UK_STRICT = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s\d[ABD-HJLNP-UW-Z]{2}$")
+_AS_DIGIT = str.maketrans("OISB", "0158")
+_AS_LETTER = str.maketrans("0158256", "OISBZSG")
+
+
+def uk_postcode_put_right(part: str) -> str:
+    """A part ending in a British postcode OCR misread (``London, EC1V 98D``) with it put
+    right by the postcode's format: a digit where the format wants a letter read as the
+    letter it looks like and the other way round, the space put back. Parts whose end fits
+    no postcode when so read are returned as they are."""
+    m = _UK_READ.search(part)
+    if m is None:
+        return part
+    outward, inward = m.group(1), m.group(2)
+    if not any(ch.isdigit() for ch in outward[1:]):
+        outward = outward[:1] + outward[1:].translate(_AS_DIGIT)  # "MI" for "M1"
+    elif len(outward) > 2 and outward[2] in "IOS" and outward[1].isalpha():
+        outward = outward[:2] + outward[2].translate(_AS_DIGIT) + outward[3:]  # "ECIV"
+    inward = inward[0].translate(_AS_DIGIT) + inward[1:].translate(_AS_LETTER)
+    fixed = f"{outward} {inward}"
+    if not _UK_STRICT.match(fixed) or fixed == m.group(0):
+        return part
+    return part[: m.start()] + fixed
+
+
 def _known_town(text: str) -> bool:
     name = _PROVINCE.sub("", text).strip()
     if not _is_town_slot(name):
