@@ -109,9 +109,7 @@ def test_receipt_code_letter_with_a_speck_after_it() -> None:
         ("BROOD WIT", 40, 260), ("2,95 A", 480, 260),
         ("TOTAAL", 40, 320), ("8,71", 480, 320),
     ]  # fmt: skip
-    p = page(rows, width=630, height=900)  # type: ignore[arg-type]
-    p.source = "ocr"
-    doc = build_document(document(p), {"document_type": "receipt"})
+    doc = _scanned_receipt(rows)
     assert [i["amount"] for i in doc["line_items"]] == ["5.76", "2.95"]
     assert not [c for c in _codes(doc) if c.startswith("LINE")]
 
@@ -125,32 +123,25 @@ def test_tax_rate_with_its_percent_read_as_a_digit_feeds_the_rate_check() -> Non
     assert glyph_rate("158") is None  # 15 is no VAT rate in use
     assert glyph_rate("2024") is None
 
-    def scan(tax: str, total: str) -> dict[str, Any]:
-        rows = [
-            *HEAD,
-            ("Subtotal", 1000, 900), ("10.00", 1350, 900),
-            ("VAT 238", 1000, 950), (tax, 1350, 950),
-            ("Total", 1000, 1000), (total, 1350, 1000),
-        ]  # fmt: skip
-        return build_document(_scan(rows))
+    assert "TAX_RATE_MISMATCH" not in _codes(_taxed_scan("VAT 238", "2.30", "12.30"))
+    assert "TAX_RATE_MISMATCH" in _codes(_taxed_scan("VAT 238", "3.20", "13.20"))
 
-    assert "TAX_RATE_MISMATCH" not in _codes(scan("2.30", "12.30"))
-    assert "TAX_RATE_MISMATCH" in _codes(scan("3.20", "13.20"))
+
+def _taxed_scan(label: str, tax: str, total: str) -> dict[str, Any]:
+    """A scanned invoice of 10.00 net with ``label`` beside its tax amount."""
+    rows = [
+        *HEAD,
+        ("Subtotal", 1000, 900), ("10.00", 1350, 900),
+        (label, 1000, 950), (tax, 1350, 950),
+        ("Total", 1000, 1000), (total, 1350, 1000),
+    ]  # fmt: skip
+    return build_document(_scan(rows))
 
 
 @pytest.mark.parametrize("label", ["IVA 21 84", "IVA 21 8", "IVA 21 %"])
 def test_a_rate_printed_apart_from_its_misread_percent_sign_is_the_rate(label: str) -> None:
-    def scan(tax: str, total: str) -> dict[str, Any]:
-        rows = [
-            *HEAD,
-            ("Subtotal", 1000, 900), ("10.00", 1350, 900),
-            (label, 1000, 950), (tax, 1350, 950),
-            ("Total", 1000, 1000), (total, 1350, 1000),
-        ]  # fmt: skip
-        return build_document(_scan(rows))
-
-    assert "TAX_RATE_MISMATCH" not in _codes(scan("2.10", "12.10"))
-    assert "TAX_RATE_MISMATCH" in _codes(scan("1.20", "11.20"))
+    assert "TAX_RATE_MISMATCH" not in _codes(_taxed_scan(label, "2.10", "12.10"))
+    assert "TAX_RATE_MISMATCH" in _codes(_taxed_scan(label, "1.20", "11.20"))
 
 
 def test_a_speck_read_as_a_digit_beside_a_receipt_line_is_no_item() -> None:
@@ -161,8 +152,14 @@ def test_a_speck_read_as_a_digit_beside_a_receipt_line_is_no_item() -> None:
         ("PAN DE BARRA", 40, 260), ("0,94 B", 392, 260),
         ("TOTAL", 40, 320), ("4,79", 392, 320),
     ]  # fmt: skip
-    p = page(rows, width=630, height=900)  # type: ignore[arg-type]
-    p.source = "ocr"
-    doc = build_document(document(p), {"document_type": "receipt"})
+    doc = _scanned_receipt(rows)
     assert [i["amount"] for i in doc["line_items"]] == ["3.85", "0.94"]
     assert "LINES_SUBTOTAL_MISMATCH" not in _codes(doc)
+
+
+def _scanned_receipt(
+    rows: list[tuple[str, float, float] | tuple[str, float, float, float]],
+) -> dict[str, Any]:
+    p = page(rows, width=630, height=900)
+    p.source = "ocr"
+    return build_document(document(p), {"document_type": "receipt"})
