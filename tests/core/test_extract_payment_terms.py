@@ -35,7 +35,7 @@ def test_a_payment_method_is_no_terms() -> None:
 
 
 def test_method_words() -> None:
-    from finscribe.core.extraction.document import _payment_method
+    from finscribe.core.extraction.terms import payment_method as _payment_method
 
     assert _payment_method("tramite bonifico")
     assert _payment_method("par vlrement")
@@ -45,7 +45,7 @@ def test_method_words() -> None:
 
 
 def test_terms_words_misread_by_ocr_are_put_right() -> None:
-    from finscribe.core.extraction.document import _repair_terms
+    from finscribe.core.extraction.terms import repair_terms as _repair_terms
 
     assert _repair_terms("Pago a 30 dias") == "Pago a 30 días"  # accent lost
     assert _repair_terms("14 daya net") == "14 days net"  # one letter misread

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from finscribe.core.extraction.candidates import (
     generate,
     parse_rate,
 )
-from finscribe.core.extraction.dates import fold
 from finscribe.core.extraction.items import (
     discount_signs,
     glyph_rate,
@@ -34,13 +32,6 @@ from finscribe.core.extraction.items import (
     stray_amounts,
 )
 from finscribe.core.extraction.labels import LabelMap, map_labels
-from finscribe.core.extraction.lexicon import (
-    PAYMENT_METHOD_LEAD,
-    PAYMENT_METHOD_WORDS,
-    TERMS_UNITS,
-    TERMS_WORDS,
-    edit_distance,
-)
 from finscribe.core.extraction.parties import (
     Party,
     PartyLine,
@@ -58,8 +49,8 @@ from finscribe.core.extraction.repairs import (
 )
 from finscribe.core.extraction.scorer import Scorer, load_scorer
 from finscribe.core.extraction.taxids import unlabelled_tax_ids, valid_tax_ids
-from finscribe.core.extraction.towns import holds_postcode_and_town
-from finscribe.core.layout.analysis import Layout, analyze_layout, below
+from finscribe.core.extraction.terms import payment_terms
+from finscribe.core.layout.analysis import Layout, analyze_layout
 from finscribe.core.layout.tables import Table, find_tables
 from finscribe.core.misreads import extra_glyph_readings
 from finscribe.core.model import BBox, DocumentText
@@ -336,96 +327,6 @@ def _line_field(line: PartyLine, p: float) -> dict[str, Any]:
     return _field(line.text, p * line.confidence, line.page, line.bbox, line.text)
 
 
-_TERMS_BY_FOLD = {fold(w): w for w in TERMS_WORDS}
-
-
-def _repair_terms(text: str) -> str:
-    """Terms as OCR read them put right word by word: an accent lost (``dias`` -> ``días``),
-    one letter misread (``daya`` -> ``days``) where one terms word is that near, a speck
-    read as a dot after a terms word or a number (``Net. 30``, ``30.Tage``) or as an
-    apostrophe after a word dropped, a space lost after a number (``45days``)."""
-    out: list[str] = []
-    # "30.Tage", "a 30. días": a speck after a number; "Paiement'": after a word
-    text = re.sub(r"(?<=\d)\.\s?(?=[^\W\d_]{3})", " ", text)
-    text = re.sub(r"(?<=[^\W\d_]{3})['’](?=\s)", "", text)
-    # "Net 45days": a number glued to the unit after it
-    text = re.sub(r"(?<=\d)(?=[^\W\d_]{3})", " ", text)
-    for token in text.split(" "):
-        word = token.rstrip(".")
-        key = fold(word)
-        if word.isalpha() and key not in _TERMS_BY_FOLD and len(key) >= 4:
-            near = {v for k, v in _TERMS_BY_FOLD.items() if edit_distance(key, k, 1) <= 1}
-            if len(near) > 1:
-                near = {v for v in near if len(fold(v)) == len(key)} or near  # a letter misread
-            if len(near) > 1 and out and out[-1].isdigit():
-                near &= TERMS_UNITS  # after a number: "30 daya" is days, not data
-            if len(near) == 1:
-                key = fold(near.pop())
-        fixed = _TERMS_BY_FOLD.get(key) if word.isalpha() else None
-        if fixed is None:
-            out.append(token)
-        elif word.isupper() and len(word) > 1:
-            out.append(fixed.upper())
-        else:
-            out.append(fixed.capitalize() if word[:1].isupper() else fixed)
-    return " ".join(out)
-
-
-def _terms_like(text: str) -> bool:
-    """Scanned terms hold a terms word (``Net 30``, ``Zahlbar sofort``), and are no line
-    with a postcode and town."""
-    words = {fold(w) for w in re.findall(r"[^\W\d_]+", text)}
-    return bool(words & set(_TERMS_BY_FOLD)) and not holds_postcode_and_town(text)
-
-
-def _payment_method(text: str) -> bool:
-    """The text names a payment method, not terms: no number, and a transfer word (as OCR
-    may misread it) or a French / Italian "by ..." ("par virement", "tramite bonifico")."""
-    head = re.split(r"·|\bIBAN\b|\b1BAN\b", text)[0]  # bank details may follow
-    if any(ch.isdigit() for ch in head):
-        return False
-    folded = fold(head).strip()
-    if folded.startswith(PAYMENT_METHOD_LEAD):
-        return True
-    return any(
-        edit_distance(w, m, 2) <= 2
-        for w in re.findall(r"[a-z]{6,}", folded)
-        for m in PAYMENT_METHOD_WORDS
-    )
-
-
-def _payment_terms(layout: Layout, lm: LabelMap) -> dict[str, Any] | None:
-    """The text after a payment-terms label: in its segment, to its right, or below it."""
-    for hit in lm.hits:
-        if hit.field != "payment_terms":
-            continue
-        seg = hit.segment
-        page = layout.pages[seg.page - 1]
-        words = list(seg.words[hit.end :])
-        if not words:
-            row = page.rows[seg.row]
-            right = [s for s in row.segments if s.bbox.x0 > seg.bbox.x1]
-            if right:
-                words = list(min(right, key=lambda s: s.bbox.x0).words)
-        if not words and hit.leading:
-            for nrow in page.rows[seg.row + 1 : seg.row + 3]:
-                cands = [s for s in nrow.segments if below(seg, s, 1.6 * seg.font)]
-                if cands:
-                    words = list(min(cands, key=lambda s: abs(s.bbox.x0 - seg.bbox.x0)).words)
-                    break
-        text = " ".join(w.text for w in words).strip(" :")
-        if len(text) < 2 or _payment_method(text):
-            continue
-        if page.source == "ocr":
-            text = _repair_terms(text)
-            if not _terms_like(text):
-                continue  # an address line or a country under a garbled label
-        box = BBox.enclosing([w.bbox for w in words])
-        conf = 0.8 * min(w.confidence for w in words)
-        return _field(text, conf, seg.page, box, text)
-    return None
-
-
 def _tax_context(chosen: dict[str, Candidate], layout: Layout) -> list[Decimal]:
     """Rates printed on the row of the chosen tax amount (``VAT 20%``)."""
     tax = chosen.get("total_tax")
@@ -684,9 +585,9 @@ def extract_fields(
     fields.update(_party_fields("vendor", vendor))
     fields.update(_party_fields("customer", customer))
     _unlabelled_tax_ids(fields, layout, lm, customer)
-    terms = _payment_terms(layout, lm)
+    terms = payment_terms(layout, lm)
     if terms is not None:
-        fields["payment_terms"] = terms
+        fields["payment_terms"] = _field(*terms)
     # currency: printed with the amounts, else from the vendor's country
     # (only symbols and codes printed with an amount count: a stray "$" in OCR noise does not)
     span_currencies = Counter(c.currency for c in cands["total"] if c.currency)
