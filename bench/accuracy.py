@@ -1,12 +1,13 @@
 """Field extraction accuracy on a held-out generated set (``make bench-accuracy``).
 
 Generates documents with tests/docgen (digital PDFs, clean scans, noisy scans; six languages;
-every layout incl. multi-page and receipts; some with one planted arithmetic error), runs the
-real pipeline (:func:`finscribe.core.pipeline.analyze`: text layer or OCR, layout, fields,
-validation) on each and compares with the ground truth. Prints per-field precision / recall /
-F1, header micro-F1, line-item cell F1, the share of documents with every header field right,
-the validator's precision and recall on planted errors and seconds per document, and writes
-the markdown table into docs/benchmarks.md.
+every layout incl. multi-page and receipts; some with one planted arithmetic error) as files,
+runs ``finscribe scan`` over them (:func:`finscribe.cli.scan.scan` in this process, the
+command's JSON Lines read back: text layer or OCR, layout, fields, validation) and compares
+each document with the ground truth. Prints per-field precision / recall / F1, header
+micro-F1, line-item cell F1, the share of documents with every header field right, the
+validator's precision and recall on planted errors and seconds per document (the scan of
+the set over its size), and writes the markdown table into docs/benchmarks.md.
 
 The seed (default 7000000) is kept apart from the seeds used to train and tune (tests use
 seeds below 100000, ``finscribe train`` data sets are made with their own --seed).
@@ -16,8 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import json
 import random
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from bench._report import write_section
+from finscribe.cli.scan import scan as scan_command
 from finscribe.core.extraction.scoring import HEADER_FIELDS, item_cell_counts, same
-from finscribe.core.pipeline import analyze, default_engine
 from finscribe.core.validation import ARITHMETIC_CODES
 from finscribe.settings import Settings
 from tests.docgen import generate_document
@@ -117,34 +121,40 @@ def _score(stats: SetStats, truth: dict[str, Any], doc: dict[str, Any]) -> None:
 async def _run_set(
     name: str, seeds: list[int], error_share: float, scan: str | None, settings: Settings
 ) -> SetStats:
+    """Generate the set's files in a temporary folder, run ``finscribe scan`` over them (its
+    code path in this process, one JSON line per file) and score each line."""
     stats = SetStats(name)
-    engine = default_engine(settings)
-    try:
-        for i, seed in enumerate(seeds):
+    with tempfile.TemporaryDirectory(prefix="finscribe-accuracy-") as tmp:
+        truths: list[dict[str, Any]] = []
+        paths: list[str] = []
+        for seed in seeds:
             rng = random.Random(seed)
             generated = generate_document(seed, plant_error=rng.random() < error_share)
-            truth = generated.truth
-            data = generated.pdf_bytes
+            truth, data, ext = generated.truth, generated.pdf_bytes, "pdf"
             if scan is not None:
-                fmt = scan_format(rng, scan, generated.page_count)
-                made = make_scan(generated, scan, fmt, seed=seed)
+                ext = scan_format(rng, scan, generated.page_count)
+                made = make_scan(generated, scan, ext, seed=seed)
                 data, truth = made.data, made.truth
-            t0 = time.perf_counter()
-            try:
-                result = await analyze(data, engine=engine, settings=settings)
-            except Exception as exc:  # a failure counts as a document with nothing right
-                stats.failed += 1
-                stats.misses.append(f"{truth['name']}: failed {exc!r}")
-                result = None
-            stats.seconds += time.perf_counter() - t0
-            stats.docs += 1
-            stats.languages[truth["language"]] += 1
-            stats.layouts[truth["layout"]] += 1
-            _score(stats, truth, result.document if result is not None else {})
-            if (i + 1) % 25 == 0:
-                print(f"  {name}: {i + 1}/{len(seeds)}", file=sys.stderr, flush=True)
-    finally:
-        await engine.close()
+            path = Path(tmp) / f"{seed}.{'jpg' if ext == 'jpeg' else ext}"
+            path.write_bytes(data)
+            truths.append(truth)
+            paths.append(str(path))
+        out = io.StringIO()
+        t0 = time.perf_counter()
+        await scan_command(paths, settings=settings, out=out)
+        stats.seconds = time.perf_counter() - t0
+    lines = out.getvalue().splitlines()
+    for i, (truth, line) in enumerate(zip(truths, lines, strict=True)):
+        record = json.loads(line)
+        stats.docs += 1
+        stats.languages[truth["language"]] += 1
+        stats.layouts[truth["layout"]] += 1
+        if "error" in record:  # a failure counts as a document with nothing right
+            stats.failed += 1
+            stats.misses.append(f"{truth['name']}: failed {record['error']}")
+        _score(stats, truth, record.get("document", {}))
+        if (i + 1) % 100 == 0:
+            print(f"  {name}: {i + 1}/{len(seeds)} scored", file=sys.stderr, flush=True)
     return stats
 
 
