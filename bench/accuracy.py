@@ -248,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         body = (
             f"{SECTION}\n\n`python -m bench.accuracy` (defaults: 300 digital, 40 clean and 40 "
-            "noisy scans). Fields scored exact after normalisation (numbers as decimals, IDs "
+            "noisy scans, written as files and read by `finscribe scan`). Fields scored exact "
+            "after normalisation (numbers as decimals, IDs "
             "without spaces, text case- and space-folded); a field the truth lacks but the "
             "output has counts against precision. Validator: a document is flagged when any "
             "arithmetic issue code is raised.\n\n"
