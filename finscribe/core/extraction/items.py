@@ -195,12 +195,15 @@ def _before_glyph(t: str) -> Decimal | None:
     """The rate in front of a "%" OCR read as a glyph, when it is a VAT rate in use (the gap
     before the sign may be read as a dot: ``20.8`` for ``20 %``)."""
     if len(t) > 1 and t[-1] in _PERCENT_GLYPHS:
-        m = _RATE_HEAD.match(t[:-1].strip().rstrip(".,"))
-        if m:
-            rate = Decimal(m.group(0).replace(",", "."))
-            if rate in VAT_RATES:
-                return rate
+        return _rate_in_use(t[:-1].strip().rstrip(".,"))
     return None
+
+
+def _rate_in_use(text: str) -> Decimal | None:
+    """The VAT rate in use ``text`` prints (``20``, ``5,5``), else None."""
+    m = _RATE_HEAD.match(text)
+    rate = Decimal(m.group(0).replace(",", ".")) if m else None
+    return rate if rate is not None and rate in VAT_RATES else None
 
 
 def rate_before_sign(text: str, after: str) -> Decimal | None:
@@ -209,9 +212,8 @@ def rate_before_sign(text: str, after: str) -> Decimal | None:
     sign = after.strip(":;")
     if not sign or len(sign) > 2 or any(ch not in _PERCENT_GLYPHS for ch in sign):
         return None
-    m = _RATE_HEAD.match(text.strip())
-    rate = Decimal(m.group(0).replace(",", ".")) if m else None
-    return rate if rate is not None and rate > 0 and rate in VAT_RATES else None
+    rate = _rate_in_use(text.strip())
+    return rate if rate is not None and rate > 0 else None
 
 
 def glyph_rate(text: str) -> Decimal | None:
@@ -303,6 +305,8 @@ def _is_sum_row(items: list[dict[str, Any]]) -> bool:
 _CODE_AMOUNT = re.compile(r"^(.*?\d)[.,:;]?\s+[.,]?([A-F]|\*|8(?=$))\s?[.,:;]?$")
 _LEGEND_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,3})?)\s?%$")
 # a rate whose "%" was not read: a small number followed by the amounts of its legend row
+#: An amount in a receipt's tax legend (``21.54``).
+_LEGEND_AMOUNT = re.compile(r"\d[\d.,]*[.,]\d{2}")
 _BARE_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)$")
 _STOP_FIELDS = frozenset({"subtotal", "total", "total_tax", "amount_due", "paid", "payment"})
 
@@ -326,7 +330,7 @@ def _legend(layout: Layout) -> dict[str, Decimal]:
                         codes.setdefault(words[0][0], glyph)  # "8,18": "8,1%" misread
                         continue
                     bare = _BARE_RATE.match(words[1].strip("=()"))
-                    amounts = [w for w in words[2:] if re.fullmatch(r"\d[\d.,]*[.,]\d{2}", w)]
+                    amounts = [w for w in words[2:] if _LEGEND_AMOUNT.fullmatch(w)]
                     rate = Decimal(bare.group(1).replace(",", ".")) if bare else None
                     if rate is not None and len(amounts) >= 2 and rate in VAT_RATES:
                         codes.setdefault(words[0][0], rate)
@@ -340,7 +344,7 @@ def _legend(layout: Layout) -> dict[str, Decimal]:
 def _rate_of_amounts(words: list[str]) -> Decimal | None:
     """The VAT rate a legend row's net, tax and gross amounts show (``21.54 1.29 22.83``:
     6 %), where net + tax = gross and one rate in use fits tax / net; else None."""
-    values = [_money(w, None) for w in words if re.fullmatch(r"\d[\d.,]*[.,]\d{2}", w)]
+    values = [_money(w, None) for w in words if _LEGEND_AMOUNT.fullmatch(w)]
     if len(values) < 3 or any(v is None for v in values[-3:]):
         return None
     net, tax, gross = (v for v in values[-3:] if v is not None)

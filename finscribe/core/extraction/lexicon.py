@@ -931,6 +931,11 @@ COUNTRY_NAMES: tuple[str, ...] = (
 )  # fmt: skip
 
 
+#: Each country name folded (several names may fold alike: ``Italie``, ``Italië``).
+_FOLDED_COUNTRIES: tuple[tuple[str, str], ...] = tuple((fold(n), n) for n in COUNTRY_NAMES)
+_COUNTRY_KEYS = frozenset(folded for folded, _ in _FOLDED_COUNTRIES)
+
+
 def nearest_country(text: str) -> str | None:
     """The country name ``text`` (one part of an address line, as OCR read it) stands for:
     the unique name within a few edits (look-alike letters half an edit) or with only its
@@ -949,8 +954,8 @@ def _near_countries(text: str) -> set[str]:
     key = fold(text)
     limit = 0 if len(key) < 6 else 1 if len(key) < 9 else 2
     best: dict[float, set[str]] = {}
-    for name in COUNTRY_NAMES:
-        d = _ocr_distance(key, fold(name), limit)
+    for folded, name in _FOLDED_COUNTRIES:
+        d = _ocr_distance(key, folded, limit)
         if d <= limit:
             best.setdefault(d, set()).add(name)
     return best[min(best)] if best else set()
@@ -963,7 +968,7 @@ _COUNTRY_CODES = frozenset({"usa", "u.s.a.", "us", "uk", "u.k."})
 def is_country(text: str) -> bool:
     """Whether an address part names a country (as printed or as OCR misread it)."""
     key = fold(text.strip(" .,"))
-    if key in _COUNTRY_CODES or any(key == fold(name) for name in COUNTRY_NAMES):
+    if key in _COUNTRY_CODES or key in _COUNTRY_KEYS:
         return True
     return bool(_near_countries(text.strip()))
 

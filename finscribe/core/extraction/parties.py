@@ -411,12 +411,12 @@ def find_unlabelled_customer(
             and not lm.hits_in(above)
         ):
             continue  # not the first line of its block
-        found: Party | None = _party(page, seg, lm, stop=excluded)
-        if page.source == "ocr" and found is not None:
-            found = _without_captions(page, found, lm, excluded, sender)
-        if found is None:
+        block = _party(page, seg, lm, stop=excluded)
+        party = (
+            _without_captions(page, block, lm, excluded, sender) if page.source == "ocr" else block
+        )
+        if party is None:
             continue
-        party = found
         if not party.address or any((s.page, s.index) in excluded for s in party.segments):
             continue
         if any(parse_date(s.text.strip()) is not None for s in party.segments):

@@ -162,7 +162,7 @@ def _town(part: str, after: str) -> str:
 def _is_town_slot(text: str) -> bool:
     """One to four words of letters only (a province in brackets allowed: ``Roma (RM)``),
     none of them a street's or a building's."""
-    words = re.sub(r"\s*\([A-Z]{2}\)$", "", text)
+    words = _PROVINCE.sub("", text)
     return bool(_TOWN_WORDS.match(words)) and not any(
         w.lower() in _STREET_WORDS for w in _LETTERS.findall(words)
     )
